@@ -1,0 +1,275 @@
+import { Breaker } from './breaker.js';
+import type { BreakerOptions } from './breaker-options.js';
+import type { BreakerEventMap, BreakerEventName, BreakerListener } from './breaker-events.js';
+import { BreakerConfigError } from './errors.js';
+import { validateBreakerOptions } from './validate-options.js';
+
+/** Options of a `BreakerRegistry`. */
+export interface BreakerRegistryOptions {
+  /** Options every breaker of the registry starts from. */
+  defaults?: BreakerOptions;
+  /** Named breakers; each entry is merged over `defaults`. */
+  breakers?: Record<string, BreakerOptions>;
+  /**
+   * Most breakers kept for names outside `breakers`, such as keys from user input. Past it the
+   * least recently used idle closed one is dropped from the registry.
+   * @default Infinity
+   */
+  maxBreakers?: number;
+}
+
+/** Events of the registry itself, beside the breaker events it forwards. */
+export interface RegistryEventMap extends BreakerEventMap {
+  created: Breaker;
+  evicted: Breaker;
+}
+
+type RegistryListener<E extends keyof RegistryEventMap> = (event: RegistryEventMap[E]) => void;
+
+interface Forwarding {
+  event: BreakerEventName;
+  listener: (event: never) => void;
+  /** Removes the listener from each breaker it was added to. */
+  removers: Set<() => void>;
+}
+
+interface Entry {
+  breaker: Breaker;
+  configured: boolean;
+  unsubscribe: (() => void)[];
+}
+
+/**
+ * Holds named breakers with inherited configuration: `defaults`, then the named entry, then the
+ * overrides given at creation. While any breaker is open it keeps one unref'd timer for the
+ * earliest end of an open period, so half-open transitions and their events happen on time.
+ */
+export class BreakerRegistry implements Iterable<Breaker> {
+  private readonly defaults: BreakerOptions;
+  private readonly configured: ReadonlyMap<string, BreakerOptions>;
+  private readonly maxBreakers: number;
+  /** Created breakers, least recently used first. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly forwardings = new Set<Forwarding>();
+  private readonly lifecycle = new Map<'created' | 'evicted', Set<(breaker: Breaker) => void>>();
+  private readonly openBreakers = new Set<Breaker>();
+  private dynamicCount = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  /** @throws BreakerConfigError naming the breaker and the option when any entry is invalid */
+  constructor(options: BreakerRegistryOptions = {}) {
+    const { defaults = {}, breakers = {}, maxBreakers = Infinity } = options;
+
+    validateBreakerOptions(defaults, 'defaults');
+
+    for (const [name, entry] of Object.entries(breakers)) {
+      validateBreakerOptions(entry, `breakers.${name}`);
+      validateBreakerOptions({ ...defaults, ...entry }, `breakers.${name}`);
+    }
+
+    if (!(maxBreakers === Infinity || (Number.isInteger(maxBreakers) && maxBreakers >= 1))) {
+      throw new BreakerConfigError('maxBreakers', maxBreakers, 'expected an integer >= 1');
+    }
+
+    this.defaults = defaults;
+    this.configured = new Map(Object.entries(breakers));
+    this.maxBreakers = maxBreakers;
+  }
+
+  /**
+   * Returns the breaker named `name`, creating a configured one on first use.
+   * @throws Error listing the known names when `name` is neither configured nor created
+   */
+  get(name: string): Breaker {
+    if (this.entries.has(name) || this.configured.has(name)) return this.getOrCreate(name);
+
+    const known = [...new Set([...this.configured.keys(), ...this.entries.keys()])];
+
+    throw new Error(
+      `No circuit breaker named "${name}". Known breakers: ${known.length ? known.join(', ') : 'none'}.`,
+    );
+  }
+
+  /**
+   * Returns the breaker named `name`, creating it on first use from `defaults`, its configured
+   * entry and `overrides` (which apply only at creation).
+   * @throws BreakerConfigError when the overrides are invalid
+   */
+  getOrCreate(name: string, overrides?: BreakerOptions): Breaker {
+    const existing = this.entries.get(name);
+
+    if (existing !== undefined) {
+      if (!existing.configured) {
+        this.entries.delete(name);
+        this.entries.set(name, existing);
+      }
+
+      return existing.breaker;
+    }
+
+    return this.create(name, overrides);
+  }
+
+  /** Tells whether a breaker named `name` is configured or created. */
+  has(name: string): boolean {
+    return this.entries.has(name) || this.configured.has(name);
+  }
+
+  /** Names of the configured breakers, created or not. */
+  configuredNames(): string[] {
+    return [...this.configured.keys()];
+  }
+
+  /**
+   * Adds a listener for an event of every breaker, present and future, or for the registry's own
+   * `'created'` and `'evicted'` events. Returns a function that removes it.
+   */
+  on<E extends keyof RegistryEventMap>(event: E, listener: RegistryListener<E>): () => void {
+    if (event === 'created' || event === 'evicted') {
+      return this.addLifecycleListener(event, listener as (breaker: Breaker) => void);
+    }
+
+    const forwarding: Forwarding = {
+      event: event as BreakerEventName,
+      listener: listener as (event: never) => void,
+      removers: new Set(),
+    };
+
+    for (const entry of this.entries.values()) this.forward(entry, forwarding);
+
+    this.forwardings.add(forwarding);
+
+    return () => {
+      this.forwardings.delete(forwarding);
+      forwarding.removers.forEach((remove) => remove());
+    };
+  }
+
+  /** Releases the registry's timer. The breakers keep working. */
+  close(): void {
+    this.closed = true;
+
+    if (this.timer !== undefined) clearTimeout(this.timer);
+
+    this.timer = undefined;
+  }
+
+  [Symbol.iterator](): Iterator<Breaker> {
+    return [...this.entries.values()].map((entry) => entry.breaker)[Symbol.iterator]();
+  }
+
+  private create(name: string, overrides: BreakerOptions | undefined): Breaker {
+    const configured = this.configured.has(name);
+    const breaker = new Breaker({
+      ...this.defaults,
+      ...this.configured.get(name),
+      ...overrides,
+      name,
+    });
+    const entry: Entry = { breaker, configured, unsubscribe: [] };
+
+    entry.unsubscribe.push(
+      breaker.on('state-change', (event) => this.trackOpen(breaker, event.to)),
+    );
+
+    for (const forwarding of this.forwardings) this.forward(entry, forwarding);
+
+    this.entries.set(name, entry);
+
+    if (!configured) {
+      this.dynamicCount++;
+      this.evictBeyondCap();
+    }
+
+    this.lifecycle.get('created')?.forEach((listener) => listener(breaker));
+
+    return breaker;
+  }
+
+  private forward(entry: Entry, forwarding: Forwarding): void {
+    const off = entry.breaker.on(
+      forwarding.event,
+      forwarding.listener as BreakerListener<BreakerEventName>,
+    );
+    const remove = () => {
+      off();
+      forwarding.removers.delete(remove);
+    };
+
+    forwarding.removers.add(remove);
+    entry.unsubscribe.push(remove);
+  }
+
+  private addLifecycleListener(
+    event: 'created' | 'evicted',
+    listener: (breaker: Breaker) => void,
+  ): () => void {
+    const listeners = this.lifecycle.get(event) ?? new Set();
+
+    listeners.add(listener);
+    this.lifecycle.set(event, listeners);
+
+    return () => listeners.delete(listener);
+  }
+
+  /**
+   * Drops least recently used idle closed breakers created outside the configuration while there
+   * are more than `maxBreakers`. When none is idle and closed, the registry stays over the cap
+   * until one is.
+   */
+  private evictBeyondCap(): void {
+    for (const [name, entry] of this.entries) {
+      if (this.dynamicCount <= this.maxBreakers) return;
+
+      if (entry.configured || entry.breaker.state !== 'closed') continue;
+
+      if (entry.breaker.stats().inFlight !== 0) continue;
+
+      this.entries.delete(name);
+      this.dynamicCount--;
+      entry.unsubscribe.forEach((remove) => remove());
+      this.openBreakers.delete(entry.breaker);
+      this.lifecycle.get('evicted')?.forEach((listener) => listener(entry.breaker));
+    }
+  }
+
+  private trackOpen(breaker: Breaker, state: string): void {
+    if (state === 'open') {
+      this.openBreakers.add(breaker);
+    } else {
+      this.openBreakers.delete(breaker);
+    }
+
+    this.schedule();
+  }
+
+  /** Sets the one timer to the earliest end of an open period, or clears it. */
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+
+    this.timer = undefined;
+
+    if (this.closed || this.openBreakers.size === 0) return;
+
+    let delay = Infinity;
+
+    for (const breaker of this.openBreakers) {
+      delay = Math.min(delay, breaker.msUntilHalfOpen() ?? Infinity);
+    }
+
+    if (delay === Infinity) return;
+
+    this.timer = setTimeout(() => this.wake(), Math.max(1, Math.ceil(delay)));
+    this.timer.unref();
+  }
+
+  private wake(): void {
+    this.timer = undefined;
+
+    // Reading the state makes every due transition, which reschedules through `trackOpen`.
+    for (const breaker of [...this.openBreakers]) void breaker.state;
+
+    if (this.timer === undefined) this.schedule();
+  }
+}

@@ -1,0 +1,552 @@
+import {
+  type BreakerOptions,
+  type ResolvedBreakerOptions,
+  resolveBreakerOptions,
+} from './breaker-options.js';
+import type { BreakerEventName, BreakerListener, CallEvent } from './breaker-events.js';
+import { ListenerSet } from './breaker-events.js';
+import { halfOpenPhase, openPhase, phaseFromSnapshot, type Phase } from './breaker-phase.js';
+import type { BreakerSnapshot, BreakerStats } from './breaker-snapshot.js';
+import type { BreakerState, TransitionReason } from './breaker-state.js';
+import { CallPermit, NEVER_ABORTED, type Permit, type PermitOwner } from './call-permit.js';
+import { classifyError, classifyResult, type Outcome } from './classify.js';
+import { BulkheadFullError, CircuitOpenError } from './errors.js';
+import { CountWindow, TimeWindow, type OutcomeWindow } from './outcome-window.js';
+import { restoreCounts } from './restore-counts.js';
+import { validateBreakerOptions } from './validate-options.js';
+
+/** A rejection the caller's `await` receives a microtask later, after its handler is attached. */
+class DeferredRejection {
+  constructor(private readonly error: Error) {}
+
+  then(_resolve: unknown, reject: (error: Error) => void): void {
+    reject(this.error);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+      typeof (value as { then?: unknown }).then === 'function')
+  );
+}
+
+/**
+ * Stops calling a dependency that keeps failing: rejects at once while open, then admits a few
+ * probes and closes again when they succeed. Safe for any number of concurrent calls; keeps no
+ * timer; costs a counter update per call while closed.
+ *
+ * @example
+ * const breaker = new Breaker({ name: 'payments', maxFailures: 5, timeout: 10_000 });
+ * const receipt = await breaker.call((signal) => fetch(url, { signal }));
+ */
+export class Breaker implements PermitOwner {
+  /** The name shown in errors, events, logs and metrics. */
+  readonly name: string;
+  private readonly options: ResolvedBreakerOptions;
+  private readonly clock: () => number;
+  private readonly window: OutcomeWindow | undefined;
+  private readonly listeners = new ListenerSet();
+  private readonly timesCalls: boolean;
+  private readonly maxConcurrent: number;
+  private phase: Phase;
+  private generation = 0;
+  private consecutiveFailures = 0;
+  private successes = 0;
+  private failures = 0;
+  private ignored = 0;
+  private slowCalls = 0;
+  private rejected = 0;
+  private inFlight = 0;
+  private reopenCount = 0;
+
+  /**
+   * @param options see `BreakerOptions`; every option is optional
+   * @throws BreakerConfigError when an option is invalid
+   */
+  constructor(options: BreakerOptions = {}) {
+    validateBreakerOptions(options);
+
+    this.options = resolveBreakerOptions(options);
+    this.name = this.options.name;
+    this.clock = this.options.clock;
+    this.timesCalls = this.options.slowCallDuration !== undefined;
+    this.maxConcurrent = this.options.maxConcurrent ?? Infinity;
+    this.window = this.createWindow();
+    this.phase = { kind: 'closed', since: this.clock() };
+
+    if (options.initialState !== undefined) this.restore(options.initialState);
+  }
+
+  /** The current state, brought up to date with the clock when read. */
+  get state(): BreakerState {
+    return this.refresh().kind;
+  }
+
+  /**
+   * Runs `fn` under protection. `fn` receives an `AbortSignal` that aborts at the `callTimeout`
+   * deadline (without `callTimeout`, a shared signal that never aborts).
+   *
+   * @returns the result of `fn`; rejects with `CircuitOpenError` when the circuit does not admit
+   *   the call, `CallTimeoutError` past the deadline, or whatever `fn` threw
+   */
+  call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
+    if (
+      this.phase.kind !== 'closed' ||
+      this.options.callTimeout !== undefined ||
+      this.inFlight >= this.maxConcurrent
+    ) {
+      return this.callWithPermit(fn);
+    }
+
+    const generation = this.generation;
+    const startedAt = this.timesCalls ? this.clock() : 0;
+    let result: T | PromiseLike<T>;
+
+    this.inFlight++;
+
+    try {
+      result = fn(NEVER_ABORTED);
+    } catch (error) {
+      this.settle(generation, startedAt, this.classifyError(error, false), error);
+
+      return Promise.reject(error);
+    }
+
+    if (!isThenable(result)) {
+      this.settle(generation, startedAt, this.classifyResult(result), undefined);
+
+      return Promise.resolve(result);
+    }
+
+    return Promise.resolve(result).then(
+      (value) => {
+        this.settle(generation, startedAt, this.classifyResult(value), undefined);
+
+        return value;
+      },
+      (error: unknown) => {
+        this.settle(generation, startedAt, this.classifyError(error, false), error);
+
+        throw error;
+      },
+    );
+  }
+
+  /** Returns a function with the parameters of `fn` that calls it through the breaker. */
+  wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<T> {
+    return (...args: A) => this.call(() => fn(...args));
+  }
+
+  /**
+   * Admits one call for code that cannot hand over a function; the permit records its outcome.
+   *
+   * @throws CircuitOpenError when the circuit does not admit the call
+   * @throws BulkheadFullError when `maxConcurrent` calls are already in flight
+   */
+  acquire(): Permit {
+    const admitted = this.admit();
+
+    if (admitted instanceof CallPermit) return admitted;
+
+    throw admitted;
+  }
+
+  /** Opens the circuit until `reset()`; every call is rejected. Does nothing while disabled. */
+  forceOpen(): void {
+    if (this.phase.kind === 'disabled') return;
+
+    this.transition({ kind: 'forced-open', since: this.clock() }, 'forced-open');
+  }
+
+  /** Lets every call through and records it, never tripping, until `reset()`. */
+  disable(): void {
+    if (this.phase.kind === 'forced-open') return;
+
+    this.transition({ kind: 'disabled', since: this.clock() }, 'disabled');
+  }
+
+  /** Closes the circuit and clears every count but `rejected`, from any state. */
+  reset(): void {
+    this.transition({ kind: 'closed', since: this.clock() }, 'reset');
+  }
+
+  /** Adds a listener for one event and returns a function that removes it. */
+  on<E extends BreakerEventName>(event: E, listener: BreakerListener<E>): () => void {
+    return this.listeners.add(event, listener);
+  }
+
+  /** Returns a plain snapshot of the breaker's counts, brought up to date with the clock. */
+  stats(): BreakerStats {
+    this.refresh();
+
+    return this.statsAt(this.clock());
+  }
+
+  /** Returns the breaker's state as plain JSON; the `initialState` option restores it exactly. */
+  toJSON(): BreakerSnapshot {
+    const phase = this.refresh();
+
+    return {
+      version: 1,
+      state: phase.kind,
+      since: phase.since,
+      ...(phase.kind === 'open' ? { openUntil: phase.until } : {}),
+      reopenCount: this.reopenCount,
+      consecutiveFailures: this.consecutiveFailures,
+      successes: this.successes,
+      failures: this.failures,
+      ignored: this.ignored,
+      slowCalls: this.slowCalls,
+      rejected: this.rejected,
+      ...(this.window === undefined ? {} : { window: this.window.toJSON() }),
+    };
+  }
+
+  /** @internal Milliseconds until an open circuit admits probes, without making transitions. */
+  msUntilHalfOpen(): number | undefined {
+    return this.phase.kind === 'open' ? this.phase.until - this.clock() : undefined;
+  }
+
+  /** @internal Classifies a thrown error for a permit. */
+  classifyError(error: unknown, timedOut: boolean): Outcome {
+    return classifyError(error, this.options, timedOut);
+  }
+
+  /** @internal Classifies a returned value for a permit. */
+  classifyResult(result: unknown): Outcome {
+    return this.options.isResultFailure === undefined
+      ? 'success'
+      : classifyResult(result, this.options);
+  }
+
+  /** @internal Records the outcome of a permit. */
+  settlePermit(permit: CallPermit, outcome: Outcome, error: unknown): void {
+    if (permit.timedOut && permit.generation === this.generation && this.listeners.size !== 0) {
+      this.listeners.emit('timeout', { breaker: this.name, error });
+    }
+
+    this.settle(permit.generation, permit.startedAt, outcome, error);
+  }
+
+  private callWithPermit<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
+    const permit = this.admit();
+
+    if (!(permit instanceof CallPermit)) {
+      return Promise.resolve(new DeferredRejection(permit) as unknown as PromiseLike<T>);
+    }
+
+    let result: T | PromiseLike<T>;
+
+    try {
+      result = fn(permit.signal);
+    } catch (error) {
+      permit.failure(error);
+
+      return Promise.reject(error);
+    }
+
+    if (!isThenable(result)) {
+      permit.success(result);
+
+      return Promise.resolve(result);
+    }
+
+    return permit.track(result);
+  }
+
+  /** Admits a call and returns its permit, or returns the rejection. */
+  private admit(): CallPermit | Error {
+    let phase = this.phase;
+    let now = 0;
+
+    if (phase.kind !== 'closed' && phase.kind !== 'disabled') {
+      now = this.clock();
+      phase = this.advance(now);
+
+      if (phase.kind !== 'closed' && (phase.kind !== 'half-open' || this.probesFull(phase))) {
+        return this.reject(phase, now);
+      }
+    }
+
+    if (phase.kind !== 'disabled' && this.inFlight >= this.maxConcurrent) {
+      return this.rejectBulkhead();
+    }
+
+    if (phase.kind === 'half-open') {
+      phase.admitted++;
+
+      if (phase.deadline === Infinity) phase.deadline = now + this.options.timeout;
+    }
+
+    const permit = new CallPermit(this, this.generation, this.timesCalls ? this.clock() : 0);
+
+    this.inFlight++;
+
+    if (this.options.callTimeout !== undefined) permit.startDeadline(this.options.callTimeout);
+
+    return permit;
+  }
+
+  private probesFull(phase: Phase & { kind: 'half-open' }): boolean {
+    return phase.admitted >= this.options.maxRequests;
+  }
+
+  private reject(phase: Phase, now: number): CircuitOpenError {
+    const error = CircuitOpenError.create(this.name, phase.kind, this.retryAfter(phase, now));
+
+    this.rejected++;
+
+    if (this.listeners.size !== 0) this.listeners.emit('rejected', { breaker: this.name, error });
+
+    return error;
+  }
+
+  private rejectBulkhead(): BulkheadFullError {
+    const error = BulkheadFullError.create(this.name, this.maxConcurrent);
+
+    this.rejected++;
+
+    if (this.listeners.size !== 0) this.listeners.emit('rejected', { breaker: this.name, error });
+
+    return error;
+  }
+
+  private retryAfter(phase: Phase, now: number): number | undefined {
+    if (phase.kind === 'open') return Math.max(0, phase.until - now);
+
+    if (phase.kind !== 'half-open') return undefined;
+
+    return this.probesFull(phase) ? Math.max(0, phase.deadline - now) : 0;
+  }
+
+  /** Ends one admitted call: counts its outcome unless the state changed since it started. */
+  private settle(generation: number, startedAt: number, outcome: Outcome, error: unknown): void {
+    this.inFlight--;
+
+    if (generation !== this.generation) return;
+
+    this.record(outcome, startedAt, error);
+  }
+
+  /**
+   * Counts one outcome of the current generation and makes the transition it causes. Every
+   * counted outcome enters here and every automatic transition leaves from here or `advance`.
+   */
+  private record(outcome: Outcome, startedAt: number, error: unknown): void {
+    const phase = this.phase;
+    const now = this.timesCalls || this.window !== undefined ? this.clock() : NaN;
+    const durationMs = this.timesCalls ? now - startedAt : undefined;
+    const slow = durationMs !== undefined && durationMs >= (this.options.slowCallDuration ?? 0);
+
+    if (phase.kind === 'half-open')
+      return this.recordProbe(phase, outcome, slow, durationMs, error);
+
+    this.count(outcome, slow);
+
+    if (this.window !== undefined && outcome !== 'ignored') {
+      this.window.record(outcome === 'failure', slow, now);
+    }
+
+    this.emitOutcome(outcome, durationMs, error);
+
+    if (phase.kind === 'closed') this.judge(outcome, slow, now);
+  }
+
+  private recordProbe(
+    phase: Phase & { kind: 'half-open' },
+    outcome: Outcome,
+    slow: boolean,
+    durationMs: number | undefined,
+    error: unknown,
+  ): void {
+    const failed =
+      outcome === 'failure' ||
+      (slow && outcome === 'success' && this.options.slowCallThreshold !== undefined);
+
+    this.emitOutcome(failed ? 'failure' : outcome, durationMs, error);
+
+    if (outcome === 'ignored') {
+      phase.admitted--;
+    } else if (failed) {
+      this.reopenCount++;
+      this.transition(openPhase(this.options, this.reopenCount, this.clock()), 'probe-failed');
+    } else if (++phase.succeeded >= this.options.maxRequests) {
+      this.transition({ kind: 'closed', since: this.clock() }, 'probes-succeeded');
+    }
+  }
+
+  private count(outcome: Outcome, slow: boolean): void {
+    if (outcome === 'success') {
+      this.successes++;
+      this.consecutiveFailures = 0;
+    } else if (outcome === 'failure') {
+      this.failures++;
+      this.consecutiveFailures++;
+    } else {
+      this.ignored++;
+    }
+
+    if (slow) this.slowCalls++;
+  }
+
+  /** Opens a closed circuit when a trip rule fires. A fast success never opens it. */
+  private judge(outcome: Outcome, slow: boolean, now: number): void {
+    const { maxFailures, minimumCalls, failureRateThreshold, slowCallThreshold } = this.options;
+
+    if (
+      outcome === 'failure' &&
+      maxFailures !== undefined &&
+      this.consecutiveFailures >= maxFailures
+    ) {
+      return this.open('consecutive-failures');
+    }
+
+    if (this.window === undefined || (outcome !== 'failure' && !slow)) return;
+
+    const totals = this.window.totals(now);
+
+    if (totals.calls < minimumCalls) return;
+
+    if (
+      failureRateThreshold !== undefined &&
+      totals.failures / totals.calls >= failureRateThreshold
+    ) {
+      return this.open('failure-rate');
+    }
+
+    if (slowCallThreshold !== undefined && totals.slowCalls / totals.calls >= slowCallThreshold) {
+      return this.open('slow-call-rate');
+    }
+  }
+
+  private open(reason: TransitionReason): void {
+    this.transition(openPhase(this.options, 0, this.clock()), reason);
+  }
+
+  private emitOutcome(outcome: Outcome, durationMs: number | undefined, error: unknown): void {
+    if (this.listeners.size === 0) return;
+
+    const event: CallEvent = { breaker: this.name };
+
+    if (durationMs !== undefined) event.durationMs = durationMs;
+    if (outcome !== 'success' && error !== undefined) event.error = error;
+
+    this.listeners.emit(outcome, event);
+  }
+
+  /** Returns the current phase, without reading the clock unless the circuit is open or half-open. */
+  private refresh(): Phase {
+    const kind = this.phase.kind;
+
+    return kind === 'open' || kind === 'half-open' ? this.advance(this.clock()) : this.phase;
+  }
+
+  /**
+   * Makes the transitions time has caused by `now`: an open period that has ended becomes
+   * half-open; a half-open period past its deadline re-opens. Each happens at the moment it was
+   * due, whenever it is observed.
+   */
+  private advance(now: number): Phase {
+    let phase = this.phase;
+
+    if (phase.kind === 'half-open' && now >= phase.deadline) {
+      this.reopenCount++;
+      this.transition(
+        openPhase(this.options, this.reopenCount, phase.deadline),
+        'half-open-expired',
+      );
+      phase = this.phase;
+    }
+
+    if (phase.kind === 'open' && now >= phase.until) {
+      this.transition(halfOpenPhase(phase.until), 'open-elapsed');
+    }
+
+    return this.phase;
+  }
+
+  /** Moves to `next`: the only place the phase changes. Every transition starts a generation. */
+  private transition(next: Phase, reason: TransitionReason): void {
+    const from = this.phase.kind;
+
+    this.phase = next;
+    this.generation++;
+
+    if (next.kind === 'closed') this.clearCounts();
+
+    if (from !== next.kind && this.listeners.has('state-change')) {
+      this.listeners.emit('state-change', {
+        breaker: this.name,
+        from,
+        to: next.kind,
+        reason,
+        stats: this.statsAt(this.clock()),
+      });
+    }
+  }
+
+  private clearCounts(): void {
+    this.consecutiveFailures = 0;
+    this.successes = 0;
+    this.failures = 0;
+    this.ignored = 0;
+    this.slowCalls = 0;
+    this.reopenCount = 0;
+    this.window?.clear();
+  }
+
+  private statsAt(now: number): BreakerStats {
+    const phase = this.phase;
+    const totals = this.window?.totals(now) ?? {
+      calls: this.successes + this.failures,
+      failures: this.failures,
+      slowCalls: this.slowCalls,
+    };
+    const judged = totals.calls;
+
+    return {
+      name: this.name,
+      state: phase.kind,
+      calls: judged + this.ignored,
+      successes: judged - totals.failures,
+      failures: totals.failures,
+      ignored: this.ignored,
+      slowCalls: totals.slowCalls,
+      failureRate: judged === 0 ? 0 : totals.failures / judged,
+      slowCallRate: judged === 0 ? 0 : totals.slowCalls / judged,
+      consecutiveFailures: this.consecutiveFailures,
+      rejected: this.rejected,
+      inFlight: this.inFlight,
+      openedAt: phase.kind === 'open' || phase.kind === 'forced-open' ? phase.since : undefined,
+      retryAfter: this.retryAfter(phase, now),
+    };
+  }
+
+  private createWindow(): OutcomeWindow | undefined {
+    const window = this.options.window;
+
+    if (window === undefined) return undefined;
+
+    return window.kind === 'count'
+      ? new CountWindow(window.size)
+      : new TimeWindow(window.duration, window.buckets);
+  }
+
+  private restore(snapshot: BreakerSnapshot): void {
+    this.phase = phaseFromSnapshot(snapshot);
+
+    const counts = restoreCounts(snapshot);
+
+    this.reopenCount = counts.reopenCount;
+    this.consecutiveFailures = counts.consecutiveFailures;
+    this.successes = counts.successes;
+    this.failures = counts.failures;
+    this.ignored = counts.ignored;
+    this.slowCalls = counts.slowCalls;
+    this.rejected = counts.rejected;
+
+    if (snapshot.window !== undefined) this.window?.restore(snapshot.window);
+  }
+}

@@ -1,0 +1,34 @@
+export { Breaker } from './breaker.js';
+export { BreakerRegistry } from './breaker-registry.js';
+export type { BreakerRegistryOptions, RegistryEventMap } from './breaker-registry.js';
+export { BREAKER_DEFAULTS } from './breaker-options.js';
+export type {
+  BackoffOptions,
+  BreakerOptions,
+  FailureVerdict,
+  WindowOptions,
+} from './breaker-options.js';
+export type {
+  BreakerEventMap,
+  BreakerEventName,
+  BreakerListener,
+  CallEvent,
+} from './breaker-events.js';
+export type {
+  BreakerSnapshot,
+  BreakerStats,
+  StateChangeEvent,
+  WindowSnapshot,
+} from './breaker-snapshot.js';
+export type { BreakerState, TransitionReason } from './breaker-state.js';
+export type { Permit } from './call-permit.js';
+export {
+  BreakerConfigError,
+  BulkheadFullError,
+  CallTimeoutError,
+  CircuitOpenError,
+  isBulkheadFullError,
+  isCallTimeoutError,
+  isCircuitOpenError,
+} from './errors.js';
+export { validateBreakerOptions } from './validate-options.js';
