@@ -47,6 +47,24 @@ export function openDuration(options: ResolvedBreakerOptions, reopenCount: numbe
   return grown * (1 - Math.random() * backoff.jitter);
 }
 
+/** Tells whether a half-open period has admitted all the probes it may. */
+export function probesFull(phase: Phase & { kind: 'half-open' }, maxRequests: number): boolean {
+  return phase.admitted >= maxRequests;
+}
+
+/**
+ * Milliseconds until a rejected caller may try again: until probes are admitted (open), until the
+ * half-open period expires when its probe slots are taken (0 while one is free), or `undefined`
+ * when unknown or not applicable.
+ */
+export function retryAfterOf(phase: Phase, now: number, maxRequests: number): number | undefined {
+  if (phase.kind === 'open') return Math.max(0, phase.until - now);
+
+  if (phase.kind !== 'half-open') return undefined;
+
+  return probesFull(phase, maxRequests) ? Math.max(0, phase.deadline - now) : 0;
+}
+
 const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
 
 /**

@@ -5,32 +5,24 @@ import {
 } from './breaker-options.js';
 import type { BreakerEventName, BreakerListener, CallEvent } from './breaker-events.js';
 import { ListenerSet } from './breaker-events.js';
-import { halfOpenPhase, openPhase, phaseFromSnapshot, type Phase } from './breaker-phase.js';
+import {
+  halfOpenPhase,
+  openPhase,
+  phaseFromSnapshot,
+  probesFull,
+  retryAfterOf,
+  type Phase,
+} from './breaker-phase.js';
 import type { BreakerSnapshot, BreakerStats } from './breaker-snapshot.js';
 import type { BreakerState, TransitionReason } from './breaker-state.js';
 import { CallPermit, NEVER_ABORTED, type Permit, type PermitOwner } from './call-permit.js';
 import { classifyError, classifyResult, type Outcome } from './classify.js';
 import { BulkheadFullError, CircuitOpenError } from './errors.js';
-import { CountWindow, TimeWindow, type OutcomeWindow } from './outcome-window.js';
-import { restoreCounts } from './restore-counts.js';
+import { createOutcomeWindow, type OutcomeWindow } from './outcome-window.js';
+import { OutcomeCounts, readCount } from './outcome-counts.js';
+import { DeferredRejection, isThenable } from './promise-interop.js';
+import { tripReason } from './trip-rules.js';
 import { validateBreakerOptions } from './validate-options.js';
-
-/** A rejection the caller's `await` receives a microtask later, after its handler is attached. */
-class DeferredRejection {
-  constructor(private readonly error: Error) {}
-
-  then(_resolve: unknown, reject: (error: Error) => void): void {
-    reject(this.error);
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value instanceof Promise ||
-    (((typeof value === 'object' && value !== null) || typeof value === 'function') &&
-      typeof (value as { then?: unknown }).then === 'function')
-  );
-}
 
 /**
  * Stops calling a dependency that keeps failing: rejects at once while open, then admits a few
@@ -52,11 +44,7 @@ export class Breaker implements PermitOwner {
   private readonly maxConcurrent: number;
   private phase: Phase;
   private generation = 0;
-  private consecutiveFailures = 0;
-  private successes = 0;
-  private failures = 0;
-  private ignored = 0;
-  private slowCalls = 0;
+  private readonly counts = new OutcomeCounts();
   private rejected = 0;
   private inFlight = 0;
   private reopenCount = 0;
@@ -73,7 +61,7 @@ export class Breaker implements PermitOwner {
     this.clock = this.options.clock;
     this.timesCalls = this.options.slowCallDuration !== undefined;
     this.maxConcurrent = this.options.maxConcurrent ?? Infinity;
-    this.window = this.createWindow();
+    this.window = createOutcomeWindow(this.options.window);
     this.phase = { kind: 'closed', since: this.clock() };
 
     if (options.initialState !== undefined) this.restore(options.initialState);
@@ -194,11 +182,7 @@ export class Breaker implements PermitOwner {
       since: phase.since,
       ...(phase.kind === 'open' ? { openUntil: phase.until } : {}),
       reopenCount: this.reopenCount,
-      consecutiveFailures: this.consecutiveFailures,
-      successes: this.successes,
-      failures: this.failures,
-      ignored: this.ignored,
-      slowCalls: this.slowCalls,
+      ...this.counts.toJSON(),
       rejected: this.rejected,
       ...(this.window === undefined ? {} : { window: this.window.toJSON() }),
     };
@@ -265,13 +249,16 @@ export class Breaker implements PermitOwner {
       now = this.clock();
       phase = this.advance(now);
 
-      if (phase.kind !== 'closed' && (phase.kind !== 'half-open' || this.probesFull(phase))) {
+      if (
+        phase.kind !== 'closed' &&
+        (phase.kind !== 'half-open' || probesFull(phase, this.options.maxRequests))
+      ) {
         return this.reject(phase, now);
       }
     }
 
     if (phase.kind !== 'disabled' && this.inFlight >= this.maxConcurrent) {
-      return this.rejectBulkhead();
+      return this.countRejection(BulkheadFullError.create(this.name, this.maxConcurrent));
     }
 
     if (phase.kind === 'half-open') {
@@ -289,36 +276,18 @@ export class Breaker implements PermitOwner {
     return permit;
   }
 
-  private probesFull(phase: Phase & { kind: 'half-open' }): boolean {
-    return phase.admitted >= this.options.maxRequests;
-  }
-
   private reject(phase: Phase, now: number): CircuitOpenError {
-    const error = CircuitOpenError.create(this.name, phase.kind, this.retryAfter(phase, now));
+    const retryAfter = retryAfterOf(phase, now, this.options.maxRequests);
 
+    return this.countRejection(CircuitOpenError.create(this.name, phase.kind, retryAfter));
+  }
+
+  private countRejection<E extends Error>(error: E): E {
     this.rejected++;
 
     if (this.listeners.size !== 0) this.listeners.emit('rejected', { breaker: this.name, error });
 
     return error;
-  }
-
-  private rejectBulkhead(): BulkheadFullError {
-    const error = BulkheadFullError.create(this.name, this.maxConcurrent);
-
-    this.rejected++;
-
-    if (this.listeners.size !== 0) this.listeners.emit('rejected', { breaker: this.name, error });
-
-    return error;
-  }
-
-  private retryAfter(phase: Phase, now: number): number | undefined {
-    if (phase.kind === 'open') return Math.max(0, phase.until - now);
-
-    if (phase.kind !== 'half-open') return undefined;
-
-    return this.probesFull(phase) ? Math.max(0, phase.deadline - now) : 0;
   }
 
   /** Ends one admitted call: counts its outcome unless the state changed since it started. */
@@ -343,7 +312,7 @@ export class Breaker implements PermitOwner {
     if (phase.kind === 'half-open')
       return this.recordProbe(phase, outcome, slow, durationMs, error);
 
-    this.count(outcome, slow);
+    this.counts.add(outcome, slow);
 
     if (this.window !== undefined && outcome !== 'ignored') {
       this.window.record(outcome === 'failure', slow, now);
@@ -351,7 +320,18 @@ export class Breaker implements PermitOwner {
 
     this.emitOutcome(outcome, durationMs, error);
 
-    if (phase.kind === 'closed') this.judge(outcome, slow, now);
+    if (phase.kind !== 'closed') return;
+
+    const reason = tripReason(
+      this.options,
+      this.counts.consecutiveFailures,
+      this.window,
+      outcome,
+      slow,
+      now,
+    );
+
+    if (reason !== undefined) this.transition(openPhase(this.options, 0, this.clock()), reason);
   }
 
   private recordProbe(
@@ -375,54 +355,6 @@ export class Breaker implements PermitOwner {
     } else if (++phase.succeeded >= this.options.maxRequests) {
       this.transition({ kind: 'closed', since: this.clock() }, 'probes-succeeded');
     }
-  }
-
-  private count(outcome: Outcome, slow: boolean): void {
-    if (outcome === 'success') {
-      this.successes++;
-      this.consecutiveFailures = 0;
-    } else if (outcome === 'failure') {
-      this.failures++;
-      this.consecutiveFailures++;
-    } else {
-      this.ignored++;
-    }
-
-    if (slow) this.slowCalls++;
-  }
-
-  /** Opens a closed circuit when a trip rule fires. A fast success never opens it. */
-  private judge(outcome: Outcome, slow: boolean, now: number): void {
-    const { maxFailures, minimumCalls, failureRateThreshold, slowCallThreshold } = this.options;
-
-    if (
-      outcome === 'failure' &&
-      maxFailures !== undefined &&
-      this.consecutiveFailures >= maxFailures
-    ) {
-      return this.open('consecutive-failures');
-    }
-
-    if (this.window === undefined || (outcome !== 'failure' && !slow)) return;
-
-    const totals = this.window.totals(now);
-
-    if (totals.calls < minimumCalls) return;
-
-    if (
-      failureRateThreshold !== undefined &&
-      totals.failures / totals.calls >= failureRateThreshold
-    ) {
-      return this.open('failure-rate');
-    }
-
-    if (slowCallThreshold !== undefined && totals.slowCalls / totals.calls >= slowCallThreshold) {
-      return this.open('slow-call-rate');
-    }
-  }
-
-  private open(reason: TransitionReason): void {
-    this.transition(openPhase(this.options, 0, this.clock()), reason);
   }
 
   private emitOutcome(outcome: Outcome, durationMs: number | undefined, error: unknown): void {
@@ -488,64 +420,40 @@ export class Breaker implements PermitOwner {
   }
 
   private clearCounts(): void {
-    this.consecutiveFailures = 0;
-    this.successes = 0;
-    this.failures = 0;
-    this.ignored = 0;
-    this.slowCalls = 0;
+    this.counts.clear();
     this.reopenCount = 0;
     this.window?.clear();
   }
 
   private statsAt(now: number): BreakerStats {
     const phase = this.phase;
-    const totals = this.window?.totals(now) ?? {
-      calls: this.successes + this.failures,
-      failures: this.failures,
-      slowCalls: this.slowCalls,
-    };
+    const totals = this.window?.totals(now) ?? this.counts.totals();
     const judged = totals.calls;
 
     return {
       name: this.name,
       state: phase.kind,
-      calls: judged + this.ignored,
+      calls: judged + this.counts.ignored,
       successes: judged - totals.failures,
       failures: totals.failures,
-      ignored: this.ignored,
+      ignored: this.counts.ignored,
       slowCalls: totals.slowCalls,
       failureRate: judged === 0 ? 0 : totals.failures / judged,
       slowCallRate: judged === 0 ? 0 : totals.slowCalls / judged,
-      consecutiveFailures: this.consecutiveFailures,
+      consecutiveFailures: this.counts.consecutiveFailures,
       rejected: this.rejected,
       inFlight: this.inFlight,
       openedAt: phase.kind === 'open' || phase.kind === 'forced-open' ? phase.since : undefined,
-      retryAfter: this.retryAfter(phase, now),
+      retryAfter: retryAfterOf(phase, now, this.options.maxRequests),
     };
-  }
-
-  private createWindow(): OutcomeWindow | undefined {
-    const window = this.options.window;
-
-    if (window === undefined) return undefined;
-
-    return window.kind === 'count'
-      ? new CountWindow(window.size)
-      : new TimeWindow(window.duration, window.buckets);
   }
 
   private restore(snapshot: BreakerSnapshot): void {
     this.phase = phaseFromSnapshot(snapshot);
 
-    const counts = restoreCounts(snapshot);
-
-    this.reopenCount = counts.reopenCount;
-    this.consecutiveFailures = counts.consecutiveFailures;
-    this.successes = counts.successes;
-    this.failures = counts.failures;
-    this.ignored = counts.ignored;
-    this.slowCalls = counts.slowCalls;
-    this.rejected = counts.rejected;
+    this.counts.restore(snapshot);
+    this.reopenCount = readCount(snapshot, 'reopenCount');
+    this.rejected = readCount(snapshot, 'rejected');
 
     if (snapshot.window !== undefined) this.window?.restore(snapshot.window);
   }

@@ -1,3 +1,4 @@
+import type { WindowOptions } from './breaker-options.js';
 import type { WindowSnapshot } from './breaker-snapshot.js';
 
 /** Totals of the outcomes a window holds. */
@@ -191,4 +192,15 @@ export class TimeWindow implements OutcomeWindow {
     this.counts[slot + 1] = 0;
     this.counts[slot + 2] = 0;
   }
+}
+
+/** Creates the window the rate rules judge, or none when no rate rule is set. */
+export function createOutcomeWindow(
+  window: Required<WindowOptions> | undefined,
+): OutcomeWindow | undefined {
+  if (window === undefined) return undefined;
+
+  return window.kind === 'count'
+    ? new CountWindow(window.size)
+    : new TimeWindow(window.duration, window.buckets);
 }
