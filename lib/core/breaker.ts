@@ -40,7 +40,8 @@ export class Breaker implements PermitOwner {
   private readonly clock: () => number;
   private readonly window: OutcomeWindow | undefined;
   private readonly listeners = new ListenerSet();
-  private readonly timesCalls: boolean;
+  /** Whether calls are timed: for slow-call rules, or for metrics that asked for durations. */
+  private timesCalls: boolean;
   private readonly maxConcurrent: number;
   private phase: Phase;
   private generation = 0;
@@ -89,7 +90,7 @@ export class Breaker implements PermitOwner {
     }
 
     const generation = this.generation;
-    const startedAt = this.timesCalls ? this.clock() : 0;
+    const startedAt = this.timesCalls ? this.clock() : NaN;
     let result: T | PromiseLike<T>;
 
     this.inFlight++;
@@ -193,6 +194,14 @@ export class Breaker implements PermitOwner {
     return this.phase.kind === 'open' ? this.phase.until - this.clock() : undefined;
   }
 
+  /**
+   * @internal Times every call that starts from now on, so that outcome events carry
+   * `durationMs` even without `slowCallDuration`.
+   */
+  measureCallTimes(): void {
+    this.timesCalls = true;
+  }
+
   /** @internal Classifies a thrown error for a permit. */
   classifyError(error: unknown, timedOut: boolean): Outcome {
     return classifyError(error, this.options, timedOut);
@@ -267,7 +276,7 @@ export class Breaker implements PermitOwner {
       if (phase.deadline === Infinity) phase.deadline = now + this.options.timeout;
     }
 
-    const permit = new CallPermit(this, this.generation, this.timesCalls ? this.clock() : 0);
+    const permit = new CallPermit(this, this.generation, this.timesCalls ? this.clock() : NaN);
 
     this.inFlight++;
 
@@ -305,9 +314,12 @@ export class Breaker implements PermitOwner {
    */
   private record(outcome: Outcome, startedAt: number, error: unknown): void {
     const phase = this.phase;
-    const now = this.timesCalls || this.window !== undefined ? this.clock() : NaN;
-    const durationMs = this.timesCalls ? now - startedAt : undefined;
-    const slow = durationMs !== undefined && durationMs >= (this.options.slowCallDuration ?? 0);
+    // Calls that started before timing was switched on carry no start time.
+    const timed = !Number.isNaN(startedAt);
+    const now = timed || this.window !== undefined ? this.clock() : NaN;
+    const durationMs = timed ? now - startedAt : undefined;
+    const slow =
+      durationMs !== undefined && durationMs >= (this.options.slowCallDuration ?? Infinity);
 
     if (phase.kind === 'half-open')
       return this.recordProbe(phase, outcome, slow, durationMs, error);

@@ -103,8 +103,9 @@ export class CallPermit implements Permit {
     const error = new CallTimeoutError(this.owner.name, timeoutMs);
 
     this.timedOut = true;
-    this.controller?.abort(error);
+    // Settled first, so that an abort listener that reports an outcome changes nothing.
     this.finish('failure', error);
+    this.controller?.abort(error);
     this.rejectTracked?.(error);
   }
 

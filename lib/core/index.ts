@@ -32,3 +32,7 @@ export {
   isCircuitOpenError,
 } from './errors.js';
 export { validateBreakerOptions } from './validate-options.js';
+export { RetryPolicy } from './retry-policy.js';
+export type { RetryableFunction, RetryExecuteOptions, RetrySchedule } from './retry-policy.js';
+export { RETRY_DEFAULTS, validateRetryOptions } from './retry-options.js';
+export type { RetryBackoffOptions, RetryJitter, RetryOptions } from './retry-options.js';

@@ -132,21 +132,31 @@ export function validateRetryOptions(options: unknown, path = ''): void {
 
   const { initial, max } = resolveRetryOptions(options as RetryOptions).backoff;
 
-  if (max < initial) {
+  if (max >= initial) return;
+
+  // Names the option the caller wrote when the other one is a default.
+  if ((backoff as RetryBackoffOptions).max === undefined) {
     throw new BreakerConfigError(
-      name('backoff.max'),
-      max,
-      `the longest wait cannot be shorter than backoff.initial (${initial} ms)`,
+      name('backoff.initial'),
+      initial,
+      `the first wait cannot be longer than backoff.max (${max} ms)`,
     );
   }
+
+  throw new BreakerConfigError(
+    name('backoff.max'),
+    max,
+    `the longest wait cannot be shorter than backoff.initial (${initial} ms)`,
+  );
 }
 
 /** Applies the defaults to already validated options. */
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
   const given = definedEntries(options);
+  const merged = { ...RETRY_DEFAULTS, ...given };
 
   return {
-    attempts: given.attempts ?? RETRY_DEFAULTS.attempts,
+    attempts: merged.attempts,
     backoff: { ...RETRY_DEFAULTS.backoff, ...definedEntries(given.backoff ?? {}) },
     retryOn: given.retryOn,
   };

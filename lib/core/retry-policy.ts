@@ -23,6 +23,22 @@ export interface RetryExecuteOptions {
 export type RetryableFunction<T> = (signal: AbortSignal, attempt: number) => T | PromiseLike<T>;
 
 /**
+ * The retry decisions of one execution: whether a failed attempt gets another one, and after how
+ * long.
+ */
+export interface RetrySchedule {
+  /** The number of the current attempt, from 1. */
+  readonly attempt: number;
+  /**
+   * Records that the current attempt failed with `error`.
+   *
+   * @returns the wait in milliseconds before the next attempt, or `undefined` when there is none:
+   *   the attempts are used up, `error` is a breaker rejection, or `retryOn` declined it
+   */
+  next(error: unknown): number | undefined;
+}
+
+/**
  * Runs a function again when it fails, waiting longer each time with exponential backoff and
  * jitter. It never retries a rejection by a breaker (`CircuitOpenError`, `BulkheadFullError`):
  * put the retry outside the breaker, and an open circuit ends the retries at once.
@@ -52,20 +68,22 @@ export class RetryPolicy {
    */
   async execute<T>(fn: RetryableFunction<T>, options: RetryExecuteOptions = {}): Promise<T> {
     const { signal } = options;
-    let delay = this.options.backoff.initial;
+    const schedule = this.schedule();
 
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       signal?.throwIfAborted();
 
+      let delay: number | undefined;
+
       try {
-        return await this.attempt(fn, attempt, signal);
+        return await this.attempt(fn, schedule.attempt, signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
 
-        if (!this.shouldRetry(error, attempt)) throw error;
-      }
+        delay = schedule.next(error);
 
-      delay = this.nextDelay(attempt, delay);
+        if (delay === undefined) throw error;
+      }
 
       await wait(delay, signal);
     }
@@ -76,28 +94,12 @@ export class RetryPolicy {
     return (...args: A) => this.execute(() => fn(...args));
   }
 
-  private shouldRetry(error: unknown, attempt: number): boolean {
-    if (attempt >= this.options.attempts) return false;
-
-    if (isCircuitOpenError(error) || isBulkheadFullError(error)) return false;
-
-    return this.options.retryOn === undefined || this.options.retryOn(error, attempt);
-  }
-
   /**
-   * Returns the wait after failed attempt number `attempt`. `previous` is the last wait (or
-   * `initial` before the first), which decorrelated jitter grows from.
+   * Starts the retry decisions of one execution, for code that runs the attempts itself (an
+   * Observable that resubscribes, say). `execute` runs on one.
    */
-  private nextDelay(attempt: number, previous: number): number {
-    const { initial, multiplier, max, jitter } = this.options.backoff;
-
-    if (jitter === 'decorrelated') {
-      return Math.min(max, initial + Math.random() * (previous * 3 - initial));
-    }
-
-    const exponential = Math.min(max, initial * multiplier ** (attempt - 1));
-
-    return jitter === 'full' ? Math.random() * exponential : exponential;
+  schedule(): RetrySchedule {
+    return new PolicySchedule(this.options);
   }
 
   private attempt<T>(
@@ -105,8 +107,9 @@ export class RetryPolicy {
     attempt: number,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    if (signal === undefined)
+    if (signal === undefined) {
       return new Promise<T>((resolve) => resolve(fn(NEVER_ABORTED, attempt)));
+    }
 
     return new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
@@ -128,6 +131,45 @@ export class RetryPolicy {
         },
       );
     });
+  }
+}
+
+class PolicySchedule implements RetrySchedule {
+  attempt = 1;
+  /** The last wait, or `initial` before the first; decorrelated jitter grows from it. */
+  private previousDelay: number;
+
+  constructor(private readonly options: ResolvedRetryOptions) {
+    this.previousDelay = options.backoff.initial;
+  }
+
+  next(error: unknown): number | undefined {
+    if (!this.shouldRetry(error)) return undefined;
+
+    this.previousDelay = this.nextDelay();
+    this.attempt++;
+
+    return this.previousDelay;
+  }
+
+  private shouldRetry(error: unknown): boolean {
+    if (this.attempt >= this.options.attempts) return false;
+
+    if (isCircuitOpenError(error) || isBulkheadFullError(error)) return false;
+
+    return this.options.retryOn === undefined || this.options.retryOn(error, this.attempt);
+  }
+
+  private nextDelay(): number {
+    const { initial, multiplier, max, jitter } = this.options.backoff;
+
+    if (jitter === 'decorrelated') {
+      return Math.min(max, initial + Math.random() * (this.previousDelay * 3 - initial));
+    }
+
+    const exponential = Math.min(max, initial * multiplier ** (this.attempt - 1));
+
+    return jitter === 'full' ? Math.random() * exponential : exponential;
   }
 }
 

@@ -89,6 +89,16 @@ describe('callTimeout', () => {
     expect(breaker.stats()).toMatchObject({ failures: 1, ignored: 0 });
   });
 
+  it('counts a timed-out permit once even when an abort listener reports an outcome', () => {
+    const breaker = new Breaker({ callTimeout: 10 });
+    const permit = breaker.acquire();
+
+    permit.signal.addEventListener('abort', () => permit.ignore());
+    jest.advanceTimersByTime(10);
+
+    expect(breaker.stats()).toMatchObject({ inFlight: 0, failures: 1, ignored: 0 });
+  });
+
   it('clears the deadline when the call settles first', async () => {
     const breaker = new Breaker({ callTimeout: 1_000 });
 

@@ -1,0 +1,14 @@
+/** Metadata key under which `@CircuitBreaker()` stores its settings on a method. */
+export const CIRCUIT_BREAKER_METADATA = 'nestjs-breaker:circuit-breaker';
+
+/** Prefix of the injection tokens of breakers injected by name. */
+export const CIRCUIT_BREAKER_TOKEN_PREFIX = 'nestjs-breaker:breaker:';
+
+/** Context of every line the module logs. */
+export const CIRCUIT_BREAKER_LOGGER_CONTEXT = 'CircuitBreaker';
+
+/** Message of the response sent when an open circuit rejects a request. */
+export const CIRCUIT_OPEN_RESPONSE_MESSAGE = 'Service temporarily unavailable';
+
+/** The status code sent when an open circuit rejects a request. */
+export const CIRCUIT_OPEN_STATUS_CODE = 503;

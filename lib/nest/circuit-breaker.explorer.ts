@@ -1,0 +1,307 @@
+import {
+  Injectable,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import { isObservable } from 'rxjs';
+import { type BreakerOptions, validateBreakerOptions } from '../core/index.js';
+import type { CircuitBreakerFallback } from './circuit-breaker-fallback.interface.js';
+import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
+import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
+import type { CircuitBreakerMetadata } from './circuit-breaker.decorator.js';
+import {
+  CircuitBreakerInvoker,
+  type FallbackHandler,
+  type ReturnShape,
+} from './circuit-breaker.invoker.js';
+import {
+  conflictingOverridesMessage,
+  createdBeforeOverridesMessage,
+  fallbackClassMessage,
+  invalidFallbackMessage,
+  invalidFallbackOnMessage,
+  missingFallbackMethodMessage,
+  nonStaticProviderMessage,
+} from './circuit-breaker.messages.js';
+import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+import {
+  addEarlyBinder,
+  type Dispatcher,
+  installDispatcher,
+} from './circuit-breaker.dispatcher.js';
+
+type Method = (...args: unknown[]) => unknown;
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+/** A decorated method of one class, checked and ready to be bound to that class's instances. */
+interface ProtectedMethod {
+  className: string;
+  methodName: string;
+  breakerName: string;
+  overrides: BreakerOptions;
+  fallback: string | Type<CircuitBreakerFallback> | undefined;
+  fallbackOn: CircuitBreakerFallbackOn;
+  shape: ReturnShape;
+  dispatcher: Dispatcher;
+}
+
+/** The first method that asked for a breaker, and the overrides it asked for. */
+interface Claim {
+  className: string;
+  methodName: string;
+  overrides: BreakerOptions;
+}
+
+const FALLBACK_ON_VALUES: readonly unknown[] = ['rejection', 'failure', 'any'];
+
+/**
+ * Puts the methods decorated with `@CircuitBreaker()` behind their breakers. At construction,
+ * before routes are registered, it checks every decorated method of the class providers and
+ * controllers, creates their breakers with the decorator's overrides and installs a dispatcher on
+ * the class, so that route handlers keep their metadata. At module start it binds each instance,
+ * refusing request-scoped and transient ones; an instance called before that is bound on demand.
+ */
+@Injectable()
+export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdown {
+  private readonly prepared = new WeakMap<object, readonly ProtectedMethod[]>();
+  private readonly claims = new Map<string, Claim>();
+  private readonly invokers = new Map<string, CircuitBreakerInvoker[]>();
+  private readonly bound = new WeakSet<object>();
+  private readonly removeEarlyBinder: () => void;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly registry: CircuitBreakerRegistry,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    for (const wrapper of this.wrappers()) {
+      const prototype: unknown = wrapper.isNotMetatype ? undefined : wrapper.metatype?.prototype;
+
+      if (typeof prototype === 'object' && prototype !== null) this.prepare(prototype);
+    }
+
+    registry.on('evicted', (breaker) => {
+      this.invokers.get(breaker.name)?.forEach((invoker) => invoker.forget(breaker));
+    });
+
+    // Until module start, a call on an instance nobody bound yet (from the onModuleInit hook of a
+    // module initialised before this one) binds that instance first.
+    this.removeEarlyBinder = addEarlyBinder((instance) => this.bindEarly(instance));
+  }
+
+  /** Binds every instance that has decorated methods to its breakers and fallbacks. */
+  onModuleInit(): void {
+    this.removeEarlyBinder();
+
+    for (const wrapper of this.wrappers()) this.bindWrapper(wrapper);
+  }
+
+  /** Stops binding on demand, for an application that closes before it started. */
+  onApplicationShutdown(): void {
+    this.removeEarlyBinder();
+  }
+
+  private bindEarly(instance: object): void {
+    const wrapper = this.wrappers().find((candidate) => candidate.instance === instance);
+
+    if (wrapper !== undefined) this.bindWrapper(wrapper);
+  }
+
+  private bindWrapper(wrapper: InstanceWrapper): void {
+    const instance: unknown = wrapper.instance;
+
+    if (typeof instance !== 'object' || instance === null || this.bound.has(instance)) return;
+
+    const prototype: unknown = Object.getPrototypeOf(instance);
+
+    if (prototype === null) return;
+
+    const methods = this.prepare(prototype as object);
+
+    if (methods.length === 0) return;
+
+    if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
+      throw new Error(nonStaticProviderMessage(methods[0].className, methods[0].methodName));
+    }
+
+    for (const method of methods) this.bind(instance, method);
+
+    this.bound.add(instance);
+  }
+
+  private wrappers(): InstanceWrapper[] {
+    return [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+  }
+
+  /** Finds, checks and claims the decorated methods of a class, once per prototype. */
+  private prepare(prototype: object): readonly ProtectedMethod[] {
+    const known = this.prepared.get(prototype);
+
+    if (known !== undefined) return known;
+
+    const methods: ProtectedMethod[] = [];
+
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const method = (prototype as Record<string, unknown>)[methodName];
+      const metadata = Reflect.getMetadata(CIRCUIT_BREAKER_METADATA, method as object) as
+        CircuitBreakerMetadata | undefined;
+
+      if (metadata !== undefined) {
+        methods.push(this.define(prototype, methodName, metadata));
+      }
+    }
+
+    this.prepared.set(prototype, methods);
+
+    return methods;
+  }
+
+  private define(
+    prototype: object,
+    methodName: string,
+    metadata: CircuitBreakerMetadata,
+  ): ProtectedMethod {
+    const className = (prototype.constructor as { name: string }).name;
+    const { fallback, fallbackOn = 'rejection', ...overrides } = metadata.options;
+    const breakerName = metadata.name ?? `${className}.${methodName}`;
+
+    validateBreakerOptions(overrides, `${className}.${methodName}`);
+
+    if (!FALLBACK_ON_VALUES.includes(fallbackOn)) {
+      throw new Error(invalidFallbackOnMessage(className, methodName, fallbackOn));
+    }
+
+    if (typeof fallback === 'string') {
+      if (typeof (prototype as Record<string, unknown>)[fallback] !== 'function') {
+        throw new Error(missingFallbackMethodMessage(className, methodName, fallback));
+      }
+    } else if (fallback !== undefined && typeof fallback !== 'function') {
+      throw new Error(invalidFallbackMessage(className, methodName));
+    }
+
+    this.claim(breakerName, { className, methodName, overrides });
+
+    const dispatcher = installDispatcher(prototype, methodName);
+
+    return {
+      className,
+      methodName,
+      breakerName,
+      overrides,
+      fallback,
+      fallbackOn,
+      shape: returnShapeOf(prototype, methodName, dispatcher.original),
+      dispatcher,
+    };
+  }
+
+  /**
+   * Creates the breaker with the overrides of the first method that names it, and refuses a
+   * second method that asks for other overrides: only one configuration could apply.
+   */
+  private claim(breakerName: string, claim: Claim): void {
+    const earlier = this.claims.get(breakerName);
+
+    if (earlier !== undefined) {
+      if (!sameOptions(earlier.overrides, claim.overrides)) {
+        throw new Error(conflictingOverridesMessage(breakerName, earlier, claim));
+      }
+
+      return;
+    }
+
+    const created = [...this.registry].some((breaker) => breaker.name === breakerName);
+
+    if (created && Object.keys(claim.overrides).length > 0) {
+      throw new Error(
+        createdBeforeOverridesMessage(breakerName, claim.className, claim.methodName),
+      );
+    }
+
+    this.claims.set(breakerName, claim);
+    this.registry.getOrCreate(breakerName, claim.overrides);
+  }
+
+  private bind(instance: object, method: ProtectedMethod): void {
+    const invoker = new CircuitBreakerInvoker({
+      registry: this.registry,
+      breakerName: method.breakerName,
+      overrides: method.overrides,
+      original: method.dispatcher.original,
+      shape: method.shape,
+      fallback: this.resolveFallback(method),
+      fallbackOn: method.fallbackOn,
+    });
+
+    method.dispatcher.bind(instance, invoker);
+    this.invokers.set(method.breakerName, [
+      ...(this.invokers.get(method.breakerName) ?? []),
+      invoker,
+    ]);
+  }
+
+  private resolveFallback(method: ProtectedMethod): FallbackHandler | undefined {
+    const { fallback, className, methodName, breakerName } = method;
+
+    if (fallback === undefined) return undefined;
+
+    if (typeof fallback === 'string') {
+      return (instance, args, error) =>
+        (instance as Record<string, Method>)[fallback].call(instance, ...args, error);
+    }
+
+    let handler: CircuitBreakerFallback;
+
+    try {
+      handler = this.moduleRef.get(fallback, { strict: false });
+    } catch {
+      throw new Error(fallbackClassMessage(className, methodName, fallback.name, 'unresolved'));
+    }
+
+    if (typeof handler?.handle !== 'function') {
+      throw new Error(fallbackClassMessage(className, methodName, fallback.name, 'no-handle'));
+    }
+
+    return (_instance, args, error) =>
+      handler.handle(error, { breaker: breakerName, className, methodName, args });
+  }
+}
+
+/**
+ * Tells how a method returns: `async` methods and methods declared to return `Promise` return
+ * promises; methods declared to return an `Observable` return Observables; anything else is known
+ * only once the method has returned.
+ */
+function returnShapeOf(prototype: object, methodName: string, original: Method): ReturnShape {
+  if (original.constructor.name === 'AsyncFunction') return 'promise';
+
+  const declared: unknown = Reflect.getMetadata('design:returntype', prototype, methodName);
+
+  if (declared === Promise) return 'promise';
+
+  if (typeof declared === 'function' && isObservable(declared.prototype)) return 'observable';
+
+  return 'unknown';
+}
+
+/** Compares breaker overrides key by key, one level into nested option objects. */
+function sameOptions(first: BreakerOptions, second: BreakerOptions): boolean {
+  const firstEntries = Object.entries(first).filter(([, value]) => value !== undefined);
+  const secondRecord = second as Record<string, unknown>;
+  const secondKeys = Object.keys(second).filter((key) => secondRecord[key] !== undefined);
+
+  if (firstEntries.length !== secondKeys.length) return false;
+
+  return firstEntries.every(([key, value]) => sameValue(value, secondRecord[key]));
+}
+
+function sameValue(first: unknown, second: unknown): boolean {
+  if (Object.is(first, second)) return true;
+
+  if (typeof first !== 'object' || typeof second !== 'object' || !first || !second) return false;
+
+  return sameOptions(first as BreakerOptions, second as BreakerOptions);
+}

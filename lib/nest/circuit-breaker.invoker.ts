@@ -1,0 +1,248 @@
+import {
+  catchError,
+  defer,
+  from,
+  isObservable,
+  type MonoTypeOperatorFunction,
+  Observable,
+  of,
+  tap,
+  throwError,
+} from 'rxjs';
+import {
+  type Breaker,
+  type BreakerOptions,
+  type BreakerRegistry,
+  isBulkheadFullError,
+  isCircuitOpenError,
+  type Permit,
+} from '../core/index.js';
+import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
+
+/**
+ * How a protected method returns: a promise (an `async` method or one declared to return
+ * `Promise`), an Observable (declared to return one), or unknown until it has returned.
+ */
+export type ReturnShape = 'promise' | 'observable' | 'unknown';
+
+/** Produces the fallback's answer for one call. */
+export type FallbackHandler = (instance: object, args: unknown[], error: unknown) => unknown;
+
+/** Everything an invoker needs to run one method of one instance behind its breaker. */
+export interface InvokerSettings {
+  registry: BreakerRegistry;
+  breakerName: string;
+  overrides: BreakerOptions;
+  original: (...args: unknown[]) => unknown;
+  shape: ReturnShape;
+  fallback: FallbackHandler | undefined;
+  fallbackOn: CircuitBreakerFallbackOn;
+}
+
+/** A call that is under way, or one already answered without a result to track. */
+type Started = { permit: Permit; result: unknown } | { answer: unknown };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function toObservable(value: unknown): Observable<unknown> {
+  if (isObservable(value)) return value;
+
+  return isThenable(value) ? from(value) : of(value);
+}
+
+/**
+ * Errors with the reason of `signal` when it aborts (a `CallTimeoutError` at the breaker's
+ * `callTimeout` deadline) and unsubscribes from the source, which cancels its work.
+ */
+function failOnAbort<T>(signal: AbortSignal): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      // The breaker records the timeout only after the signal's listeners have run; erroring a
+      // microtask later keeps the unsubscribe that follows from recording a second outcome.
+      const onAbort = () => queueMicrotask(() => subscriber.error(signal.reason));
+
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      const subscription = source.subscribe(subscriber);
+
+      return () => {
+        signal.removeEventListener('abort', onAbort);
+        subscription.unsubscribe();
+      };
+    });
+}
+
+/**
+ * Runs a protected method behind its breaker while keeping its return shape, records exactly one
+ * outcome per call, and hands eligible errors to the fallback.
+ */
+export class CircuitBreakerInvoker {
+  private current: Breaker | undefined;
+
+  constructor(private readonly settings: InvokerSettings) {}
+
+  /** Calls the method on `instance` with `args` behind the breaker. */
+  invoke(instance: object, args: unknown[]): unknown {
+    switch (this.settings.shape) {
+      case 'promise':
+        return this.invokePromise(instance, args);
+      case 'observable':
+        return this.protectObservable(
+          () => this.settings.original.apply(instance, args),
+          instance,
+          args,
+        );
+      case 'unknown':
+        return this.invokeUnknown(instance, args);
+    }
+  }
+
+  /**
+   * Forgets `breaker` once the registry has evicted it, so that the next call recreates it under
+   * the module's configuration rather than keep using a breaker the registry no longer lists.
+   */
+  forget(breaker: Breaker): void {
+    if (this.current === breaker) this.current = undefined;
+  }
+
+  private breaker(): Breaker {
+    this.current ??= this.settings.registry.getOrCreate(
+      this.settings.breakerName,
+      this.settings.overrides,
+    );
+
+    return this.current;
+  }
+
+  /** Runs a promise-returning method; whatever happens, the caller gets a promise. */
+  private invokePromise(instance: object, args: unknown[]): Promise<unknown> {
+    const called = this.breaker().call(() => this.settings.original.apply(instance, args));
+
+    return this.settings.fallback === undefined
+      ? called
+      : called.catch((error: unknown) => this.recover(error, instance, args));
+  }
+
+  private invokeUnknown(instance: object, args: unknown[]): unknown {
+    const started = this.start(instance, args);
+
+    if ('answer' in started) return started.answer;
+
+    const { permit, result } = started;
+
+    if (isObservable(result)) {
+      // The work of an Observable starts at subscription, which takes a permit of its own.
+      permit.ignore();
+
+      return this.protectObservable(() => result, instance, args);
+    }
+
+    if (isThenable(result)) {
+      const tracked = permit.track(result);
+
+      return this.settings.fallback === undefined
+        ? tracked
+        : tracked.catch((error: unknown) => this.recover(error, instance, args));
+    }
+
+    permit.success(result);
+
+    return result;
+  }
+
+  /**
+   * Takes a permit and calls the method. A rejection, or an error the method throws before
+   * returning, is recorded and answered by the fallback at once, or thrown.
+   */
+  private start(instance: object, args: unknown[]): Started {
+    let permit: Permit;
+
+    try {
+      permit = this.breaker().acquire();
+    } catch (rejection) {
+      return { answer: this.recover(rejection, instance, args) };
+    }
+
+    try {
+      return { permit, result: this.settings.original.apply(instance, args) };
+    } catch (error) {
+      permit.failure(error);
+
+      return { answer: this.recover(error, instance, args) };
+    }
+  }
+
+  private protectObservable(
+    create: () => unknown,
+    instance: object,
+    args: unknown[],
+  ): Observable<unknown> {
+    const protectedSource = defer(() => {
+      const permit = this.breaker().acquire();
+      let source: Observable<unknown>;
+
+      try {
+        source = toObservable(create());
+      } catch (error) {
+        permit.failure(error);
+        throw error;
+      }
+
+      return source.pipe(
+        tap({
+          error: (error: unknown) => permit.failure(error),
+          complete: () => permit.success(),
+          unsubscribe: () => permit.ignore(),
+        }),
+        failOnAbort(permit.signal),
+      );
+    });
+
+    return protectedSource.pipe(
+      catchError((error: unknown) => {
+        const fallback = this.fallbackFor(error);
+
+        return fallback === undefined
+          ? throwError(() => error)
+          : toObservable(fallback(instance, args, error));
+      }),
+    );
+  }
+
+  /** Returns the fallback's answer when `error` is eligible for it, else throws `error`. */
+  private recover(error: unknown, instance: object, args: unknown[]): unknown {
+    const fallback = this.fallbackFor(error);
+
+    if (fallback === undefined) throw error;
+
+    return fallback(instance, args, error);
+  }
+
+  /** Returns the fallback when `fallbackOn` lets `error` reach it. */
+  private fallbackFor(error: unknown): FallbackHandler | undefined {
+    const { fallback, fallbackOn } = this.settings;
+
+    if (fallback === undefined) return undefined;
+
+    switch (fallbackOn) {
+      case 'any':
+        return fallback;
+      case 'failure':
+        return isRejection(error) || this.breaker().classifyError(error, false) === 'failure'
+          ? fallback
+          : undefined;
+      case 'rejection':
+        return isRejection(error) ? fallback : undefined;
+    }
+  }
+}
+
+function isRejection(error: unknown): boolean {
+  return isCircuitOpenError(error) || isBulkheadFullError(error);
+}

@@ -1,0 +1,113 @@
+import type { StateChangeEvent } from '../core/index.js';
+
+/** Names a decorated method in messages. */
+function describeMethod(className: string, methodName: string): string {
+  return `${className}.${methodName}()`;
+}
+
+/** Says that a request-scoped or transient provider cannot have protected methods. */
+export function nonStaticProviderMessage(className: string, methodName: string): string {
+  return (
+    `@CircuitBreaker() cannot protect ${describeMethod(className, methodName)}: ` +
+    `"${className}" is request-scoped or transient, or depends on such a provider. ` +
+    'Move the protected method to a singleton provider, or inject the breaker with ' +
+    '@InjectCircuitBreaker() and call it yourself.'
+  );
+}
+
+/** Says that a fallback method named by `@CircuitBreaker()` does not exist. */
+export function missingFallbackMethodMessage(
+  className: string,
+  methodName: string,
+  fallback: string,
+): string {
+  return (
+    `@CircuitBreaker() on ${describeMethod(className, methodName)} names the fallback ` +
+    `"${fallback}", but "${className}" has no method of that name.`
+  );
+}
+
+/** What can be wrong with a fallback class. */
+const FALLBACK_CLASS_PROBLEMS = {
+  unresolved: 'which is not a provider of any module. Add it to the providers of a module.',
+  'no-handle': 'which has no handle(error, context) method.',
+};
+
+/** Says that a fallback class is not a provider, or has no `handle()` method. */
+export function fallbackClassMessage(
+  className: string,
+  methodName: string,
+  fallbackClassName: string,
+  problem: keyof typeof FALLBACK_CLASS_PROBLEMS,
+): string {
+  return (
+    `@CircuitBreaker() on ${describeMethod(className, methodName)} names the fallback class ` +
+    `"${fallbackClassName}", ${FALLBACK_CLASS_PROBLEMS[problem]}`
+  );
+}
+
+/** Says that the `fallback` setting is neither a method name nor a class. */
+export function invalidFallbackMessage(className: string, methodName: string): string {
+  return (
+    `@CircuitBreaker() on ${describeMethod(className, methodName)} has an invalid "fallback": ` +
+    'expected the name of a method of the same class or an injectable class.'
+  );
+}
+
+/** Says that the `fallbackOn` setting is not one of the allowed values. */
+export function invalidFallbackOnMessage(
+  className: string,
+  methodName: string,
+  value: unknown,
+): string {
+  return (
+    `@CircuitBreaker() on ${describeMethod(className, methodName)} has an invalid "fallbackOn" ` +
+    `(${String(value)}): expected 'rejection', 'failure' or 'any'.`
+  );
+}
+
+/** Says that two methods share a breaker but ask for different options. */
+export function conflictingOverridesMessage(
+  breaker: string,
+  first: { className: string; methodName: string },
+  second: { className: string; methodName: string },
+): string {
+  return (
+    `Breaker "${breaker}" is used by ${describeMethod(first.className, first.methodName)} and ` +
+    `${describeMethod(second.className, second.methodName)} with different options; only one ` +
+    'configuration could apply. Give both the same options, or move them to the "breakers" ' +
+    'option of CircuitBreakerModule.'
+  );
+}
+
+/** Says that a breaker was created before the overrides of its decorator could apply. */
+export function createdBeforeOverridesMessage(
+  breaker: string,
+  className: string,
+  methodName: string,
+): string {
+  return (
+    `Breaker "${breaker}" was created before the options of @CircuitBreaker() on ` +
+    `${describeMethod(className, methodName)} could apply. Move those options to the "breakers" ` +
+    'option of CircuitBreakerModule.'
+  );
+}
+
+/** What the `breakers` module option allows. */
+export const BREAKERS_EXPECTED = 'expected an object of breaker options keyed by breaker name';
+
+/** What the `logging` module option allows. */
+export const LOGGING_EXPECTED = 'expected true or false';
+
+/** What the module options allow as a whole. */
+export const MODULE_OPTIONS_EXPECTED = 'expected an object';
+
+/** Says which module options exist. */
+export function unknownModuleOptionExpected(known: readonly string[]): string {
+  return `expected one of ${known.map((key) => `"${key}"`).join(', ')}`;
+}
+
+/** Describes a state change for the log. */
+export function stateChangeMessage(event: StateChangeEvent): string {
+  return `Circuit "${event.breaker}" went from ${event.from} to ${event.to} (${event.reason}).`;
+}

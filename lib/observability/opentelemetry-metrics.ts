@@ -1,0 +1,112 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
+import type { BreakerRegistry } from '../core/index.js';
+import { BREAKER_STATES, onCallOutcome } from './call-outcomes.js';
+import {
+  validateOpenTelemetryOptions,
+  type OpenTelemetryMetricsOptions,
+} from './observability-options.js';
+import { loadOptionalPeer, type PeerLoader } from './optional-peer.js';
+
+/** The names of the OpenTelemetry instruments. */
+export const OPENTELEMETRY_INSTRUMENT_NAMES = Object.freeze({
+  state: 'circuit_breaker.state',
+  calls: 'circuit_breaker.calls',
+  callDuration: 'circuit_breaker.call.duration',
+  transitions: 'circuit_breaker.transitions',
+});
+
+/** The name of the meter taken from the global meter provider when no meter is given. */
+export const OPENTELEMETRY_METER_NAME = 'nestjs-breaker';
+
+/** Bucket boundaries in seconds, advised for the duration histogram. */
+const DURATION_BOUNDARIES_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type OpenTelemetryModule = typeof OpenTelemetryApi;
+
+/**
+ * Records metrics about every breaker of `registry`, present and future, through
+ * `@opentelemetry/api`, with the attributes `breaker`, `state`, `outcome`, `from` and `to`:
+ *
+ * - `circuit_breaker.state` (observable gauge): 1 for the current state, 0 for the others, read
+ *   at each collection;
+ * - `circuit_breaker.calls` (counter): outcomes `success`, `failure`, `ignored`, `rejected` and
+ *   `timeout`, one per call;
+ * - `circuit_breaker.call.duration` (histogram, seconds) of the calls the breaker times (breakers
+ *   with `slowCallDuration`);
+ * - `circuit_breaker.transitions` (counter).
+ *
+ * The state gauge lists only the breakers the registry holds; the API cannot drop the counters'
+ * attribute sets of an evicted breaker, so the SDK's cardinality limit bounds those.
+ *
+ * @param registry the breakers to observe
+ * @param options `true` for a meter of the global meter provider, or `{ meter }`
+ * @param load imports `@opentelemetry/api`; replaceable where the import must be done differently
+ * @returns a function that stops the recording
+ * @throws BreakerConfigError when an option is invalid, Error when `@opentelemetry/api` cannot be
+ *   loaded
+ */
+export async function attachOpenTelemetryMetrics(
+  registry: BreakerRegistry,
+  options: boolean | OpenTelemetryMetricsOptions = true,
+  load: PeerLoader = () => import('@opentelemetry/api'),
+): Promise<() => void> {
+  validateOpenTelemetryOptions(options);
+
+  if (options === false) return () => {};
+
+  let meter = (options === true ? undefined : options.meter) as OpenTelemetryApi.Meter | undefined;
+
+  if (meter === undefined) {
+    const api = await loadOptionalPeer<OpenTelemetryModule>(
+      load,
+      '@opentelemetry/api',
+      'The "metrics.openTelemetry" option',
+    );
+
+    meter = api.metrics.getMeter(OPENTELEMETRY_METER_NAME);
+  }
+
+  const state = meter.createObservableGauge(OPENTELEMETRY_INSTRUMENT_NAMES.state, {
+    description: 'State of the circuit breaker: 1 for the current state, 0 for the others.',
+  });
+  const calls = meter.createCounter(OPENTELEMETRY_INSTRUMENT_NAMES.calls, {
+    description: 'Calls through the circuit breaker, by outcome.',
+    unit: '{call}',
+  });
+  const callDuration = meter.createHistogram(OPENTELEMETRY_INSTRUMENT_NAMES.callDuration, {
+    description: 'Duration of the calls the circuit breaker times, by outcome.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES_SECONDS },
+  });
+  const transitions = meter.createCounter(OPENTELEMETRY_INSTRUMENT_NAMES.transitions, {
+    description: 'State transitions of the circuit breaker.',
+    unit: '{transition}',
+  });
+  const observeStates: OpenTelemetryApi.ObservableCallback = (result) => {
+    for (const breaker of registry) {
+      const current = breaker.state;
+
+      for (const each of BREAKER_STATES) {
+        result.observe(each === current ? 1 : 0, { breaker: breaker.name, state: each });
+      }
+    }
+  };
+
+  state.addCallback(observeStates);
+
+  const removers = [
+    registry.on('state-change', ({ breaker, from, to }) =>
+      transitions.add(1, { breaker, from, to }),
+    ),
+    onCallOutcome(registry, (breaker, outcome, durationMs) => {
+      calls.add(1, { breaker, outcome });
+
+      if (durationMs !== undefined) callDuration.record(durationMs / 1000, { breaker, outcome });
+    }),
+  ];
+
+  return () => {
+    state.removeCallback(observeStates);
+    removers.forEach((remove) => remove());
+  };
+}

@@ -1,0 +1,166 @@
+import type * as PromClient from 'prom-client';
+import type { Breaker, BreakerRegistry } from '../core/index.js';
+import { BREAKER_STATES, CALL_OUTCOMES, onCallOutcome, type CallOutcome } from './call-outcomes.js';
+import {
+  validatePrometheusOptions,
+  type PrometheusMetricsOptions,
+} from './observability-options.js';
+import { loadOptionalPeer, type PeerLoader } from './optional-peer.js';
+
+/** The names of the Prometheus metrics, before the prefix. */
+export const PROMETHEUS_METRIC_NAMES = Object.freeze({
+  state: 'circuit_breaker_state',
+  calls: 'circuit_breaker_calls_total',
+  callDuration: 'circuit_breaker_call_duration_seconds',
+  transitions: 'circuit_breaker_transitions_total',
+});
+
+type PromClientModule = typeof PromClient;
+
+const OUTCOME_INDEX = Object.fromEntries(
+  CALL_OUTCOMES.map((outcome, index) => [outcome, index]),
+) as Record<CallOutcome, number>;
+
+/**
+ * Exports metrics about every breaker of `registry`, present and future, through `prom-client`:
+ *
+ * - `circuit_breaker_state{breaker,state}`: 1 for the current state, 0 for the others, read when
+ *   scraped, so an open period that has ended shows as half-open even if no call came since;
+ * - `circuit_breaker_calls_total{breaker,outcome}`: outcomes `success`, `failure`, `ignored`,
+ *   `rejected` and `timeout`, one per call;
+ * - `circuit_breaker_call_duration_seconds{breaker,outcome}`: a histogram of the calls the
+ *   breaker times (breakers with `slowCallDuration`);
+ * - `circuit_breaker_transitions_total{breaker,from,to}`.
+ *
+ * A breaker the registry evicts takes its series with it, so names from user input cannot grow
+ * the series without end.
+ *
+ * @param registry the breakers to observe
+ * @param options `true` for prom-client's global registry, or `{ registry, prefix }`
+ * @param load imports `prom-client`; replaceable where the import must be done differently
+ * @returns a function that stops the updates and unregisters the metrics
+ * @throws BreakerConfigError when an option is invalid, Error when `prom-client` cannot be
+ *   loaded or the registry already holds one of the metrics
+ *
+ * @example
+ * const detach = await attachPrometheusMetrics(breakers, { prefix: 'shop_' });
+ */
+export async function attachPrometheusMetrics(
+  registry: BreakerRegistry,
+  options: boolean | PrometheusMetricsOptions = true,
+  load: PeerLoader = () => import('prom-client'),
+): Promise<() => void> {
+  validatePrometheusOptions(options);
+
+  if (options === false) return () => {};
+
+  const { registry: chosenRegistry, prefix = '' } = options === true ? {} : options;
+  const prom = await loadOptionalPeer<PromClientModule>(
+    load,
+    'prom-client',
+    'The "metrics.prometheus" option',
+  );
+  const target = (chosenRegistry as PromClient.Registry | undefined) ?? prom.register;
+  const names = {
+    state: prefix + PROMETHEUS_METRIC_NAMES.state,
+    calls: prefix + PROMETHEUS_METRIC_NAMES.calls,
+    callDuration: prefix + PROMETHEUS_METRIC_NAMES.callDuration,
+    transitions: prefix + PROMETHEUS_METRIC_NAMES.transitions,
+  };
+
+  for (const name of Object.values(names)) {
+    if (target.getSingleMetric(name) !== undefined) {
+      throw new Error(
+        `metrics.prometheus: the prom-client registry already holds a metric named "${name}". ` +
+          'Give each breaker registry its own prom-client registry or prefix.',
+      );
+    }
+  }
+
+  new prom.Gauge({
+    name: names.state,
+    help: 'State of the circuit breaker: 1 for the current state, 0 for the others.',
+    labelNames: ['breaker', 'state'],
+    registers: [target],
+    collect() {
+      this.reset();
+
+      for (const breaker of registry) {
+        const current = breaker.state;
+
+        for (const state of BREAKER_STATES) {
+          this.set({ breaker: breaker.name, state }, state === current ? 1 : 0);
+        }
+      }
+    },
+  });
+
+  // Calls are counted in plain arrays and handed to prom-client when scraped: a labelled
+  // increment costs a label hash on every call, and rejections are the hot path.
+  const callCounts = new Map<string, number[]>();
+  const countsOf = (breaker: string) => {
+    let counts = callCounts.get(breaker);
+
+    if (counts === undefined) {
+      counts = CALL_OUTCOMES.map(() => 0);
+      callCounts.set(breaker, counts);
+    }
+
+    return counts;
+  };
+
+  new prom.Counter({
+    name: names.calls,
+    help: 'Calls through the circuit breaker, by outcome.',
+    labelNames: ['breaker', 'outcome'],
+    registers: [target],
+    collect() {
+      this.reset();
+
+      for (const [breaker, counts] of callCounts) {
+        CALL_OUTCOMES.forEach((outcome, index) => this.inc({ breaker, outcome }, counts[index]));
+      }
+    },
+  });
+
+  const callDuration = new prom.Histogram({
+    name: names.callDuration,
+    help: 'Duration of the calls the circuit breaker times, in seconds, by outcome.',
+    labelNames: ['breaker', 'outcome'],
+    registers: [target],
+  });
+  const transitions = new prom.Counter({
+    name: names.transitions,
+    help: 'State transitions of the circuit breaker.',
+    labelNames: ['breaker', 'from', 'to'],
+    registers: [target],
+  });
+  const removeSeries = ({ name: breaker }: Breaker) => {
+    callCounts.delete(breaker);
+
+    for (const outcome of CALL_OUTCOMES) callDuration.remove({ breaker, outcome });
+
+    for (const from of BREAKER_STATES) {
+      for (const to of BREAKER_STATES) transitions.remove({ breaker, from, to });
+    }
+  };
+
+  // Every outcome of a breaker is shown from its creation on, at 0, so rate() sees the first call.
+  for (const breaker of registry) countsOf(breaker.name);
+
+  const removers = [
+    registry.on('created', (breaker) => countsOf(breaker.name)),
+    registry.on('evicted', removeSeries),
+    registry.on('state-change', ({ breaker, from, to }) => transitions.inc({ breaker, from, to })),
+    onCallOutcome(registry, (breaker, outcome, durationMs) => {
+      countsOf(breaker)[OUTCOME_INDEX[outcome]]++;
+
+      if (durationMs !== undefined) callDuration.observe({ breaker, outcome }, durationMs / 1000);
+    }),
+  ];
+
+  return () => {
+    removers.forEach((remove) => remove());
+    Object.values(names).forEach((name) => target.removeSingleMetric(name));
+  };
+}

@@ -1,0 +1,204 @@
+import 'reflect-metadata';
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Injectable,
+  type INestApplication,
+  Param,
+  ParseIntPipe,
+  SetMetadata,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { type Observable, of, throwError } from 'rxjs';
+import request from 'supertest';
+import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
+import { CircuitBreakerInterceptor } from '../../lib/nest/circuit-breaker.interceptor.js';
+import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
+import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
+
+let now = 0;
+const clock = () => now;
+
+@Injectable()
+class Downstream {
+  healthy = false;
+  calls = 0;
+
+  async quote(id: number): Promise<{ id: number; price: number }> {
+    this.calls++;
+
+    if (!this.healthy) throw new Error('pricing service at 10.0.0.7 is down');
+
+    return { id, price: 10 * id };
+  }
+}
+
+/** Lets a request through only with an API key and the role the handler asks for. */
+@Injectable()
+class ApiKeyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string> }>();
+    const role = this.reflector.get<string>('role', context.getHandler());
+
+    return role === 'reader' && request.headers['x-api-key'] === 'secret';
+  }
+}
+
+@Controller('quotes')
+@UseInterceptors(CircuitBreakerInterceptor)
+class QuotesController {
+  constructor(private readonly downstream: Downstream) {}
+
+  @Get('stream')
+  @CircuitBreaker('stream')
+  stream(): Observable<number> {
+    return this.downstream.healthy ? of(1, 2, 3) : throwError(() => new Error('stream is down'));
+  }
+
+  @CircuitBreaker('forced')
+  @Get('forced')
+  forced(): string {
+    return 'never';
+  }
+
+  @Get('cached/:id')
+  @CircuitBreaker('cached', { fallback: 'cachedQuote' })
+  async cached(@Param('id', ParseIntPipe) id: number): Promise<{ id: number; price: number }> {
+    return this.downstream.quote(id);
+  }
+
+  @Get(':id')
+  @UseGuards(ApiKeyGuard)
+  @SetMetadata('role', 'reader')
+  @CircuitBreaker('quotes')
+  async quote(@Param('id', ParseIntPipe) id: number): Promise<{ id: number; price: number }> {
+    return this.downstream.quote(id);
+  }
+
+  cachedQuote(id: number, error: unknown): { id: number; price: number; stale: boolean } {
+    return { id, price: 0, stale: error instanceof Error };
+  }
+}
+
+const adapters = [
+  ['Express', () => undefined],
+  ['Fastify', () => new FastifyAdapter()],
+] as const;
+
+describe.each(adapters)('over HTTP with %s', (_platform, createAdapter) => {
+  let app: INestApplication;
+  let downstream: Downstream;
+  let registry: CircuitBreakerRegistry;
+
+  beforeEach(async () => {
+    now = 0;
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CircuitBreakerModule.forRoot({
+          defaults: { maxFailures: 2, timeout: 5_000, clock },
+          logging: false,
+        }),
+      ],
+      controllers: [QuotesController],
+      providers: [Downstream, ApiKeyGuard],
+    }).compile();
+    const adapter = createAdapter();
+
+    app =
+      adapter === undefined
+        ? moduleRef.createNestApplication({ logger: false })
+        : moduleRef.createNestApplication(adapter, { logger: false });
+    await app.init();
+
+    if (adapter !== undefined) await app.getHttpAdapter().getInstance().ready();
+
+    downstream = app.get(Downstream);
+    registry = app.get(CircuitBreakerRegistry);
+  });
+
+  afterEach(() => app.close());
+
+  const getQuote = (id: string) =>
+    request(app.getHttpServer()).get(`/quotes/${id}`).set('x-api-key', 'secret');
+
+  it('serves the route through the breaker and counts the call once', async () => {
+    downstream.healthy = true;
+
+    await getQuote('3').expect(200, { id: 3, price: 30 });
+    expect(registry.get('quotes').stats()).toMatchObject({ calls: 1, successes: 1 });
+  });
+
+  it('answers 503 with Retry-After in whole seconds, rounded up, once the circuit is open', async () => {
+    await getQuote('1').expect(500);
+    await getQuote('1').expect(500);
+    now += 1_200;
+
+    const response = await getQuote('1').expect(503);
+
+    expect(response.headers['retry-after']).toBe('4');
+    expect(response.body).toEqual({
+      statusCode: 503,
+      message: 'Service temporarily unavailable',
+      retryAfter: 4,
+    });
+    expect(JSON.stringify(response.body)).not.toContain('quotes');
+    expect(downstream.calls).toBe(2);
+  });
+
+  it('protects a handler that returns an Observable, answering 503 once open', async () => {
+    downstream.healthy = true;
+    await request(app.getHttpServer()).get('/quotes/stream').expect(200, '3');
+    downstream.healthy = false;
+    await request(app.getHttpServer()).get('/quotes/stream').expect(500);
+    await request(app.getHttpServer()).get('/quotes/stream').expect(500);
+
+    await request(app.getHttpServer()).get('/quotes/stream').expect(503);
+    expect(registry.get('stream').stats()).toMatchObject({
+      successes: 1,
+      failures: 2,
+      rejected: 1,
+    });
+  });
+
+  it('sends no Retry-After when the wait is unknown, as in forced-open', async () => {
+    registry.get('forced').forceOpen();
+
+    const response = await request(app.getHttpServer()).get('/quotes/forced').expect(503);
+
+    expect(response.headers['retry-after']).toBeUndefined();
+  });
+
+  it('runs guards before the breaker, so a refused request never counts', async () => {
+    await request(app.getHttpServer()).get('/quotes/1').expect(403);
+
+    expect(registry.get('quotes').stats().calls).toBe(0);
+  });
+
+  it('runs pipes before the breaker, so a bad parameter never counts', async () => {
+    await getQuote('not-a-number').expect(400);
+    await getQuote('not-a-number').expect(400);
+    await getQuote('not-a-number').expect(400);
+
+    expect(registry.get('quotes').state).toBe('closed');
+    expect(registry.get('quotes').stats().calls).toBe(0);
+  });
+
+  it('answers with the fallback method once the circuit is open', async () => {
+    await request(app.getHttpServer()).get('/quotes/cached/2').expect(500);
+    await request(app.getHttpServer()).get('/quotes/cached/2').expect(500);
+
+    await request(app.getHttpServer())
+      .get('/quotes/cached/2')
+      .expect(200, { id: 2, price: 0, stale: true });
+    expect(registry.get('cached').stats().rejected).toBe(1);
+  });
+});
