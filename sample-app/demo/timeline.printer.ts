@@ -1,0 +1,154 @@
+import type { StateChangeEvent } from '../../lib/index.js';
+import type { RequestRecord } from './traffic.driver.js';
+
+/** The breaker settings a timeline quotes when it explains a transition. */
+export interface TimelineSettings {
+  maxFailures: number;
+  /** Open duration in milliseconds. */
+  timeout: number;
+  maxRequests: number;
+  /** Per-call deadline in milliseconds, if any. */
+  callTimeout?: number;
+}
+
+/**
+ * Prints the demo's timeline: a header per phase, each state transition as it happens with its
+ * reason, and a summary of the phase's requests when it ends.
+ */
+export class Timeline {
+  private readonly lastErrors = new Map<string, unknown>();
+
+  /**
+   * @param write receives one line at a time, without a trailing newline
+   * @param settings the breaker settings quoted in transition reasons
+   */
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly settings: TimelineSettings,
+  ) {}
+
+  /** Prints the header of a phase. */
+  startPhase(position: number, total: number, name: string, description: string): void {
+    this.write('');
+    this.write(`phase ${position}/${total}  ${name.padEnd(11)} ${description}`);
+  }
+
+  /** Remembers the latest failure of a breaker, so the transition it causes can name it. */
+  failure(breaker: string, error: unknown): void {
+    this.lastErrors.set(breaker, error);
+  }
+
+  /** Prints a state transition with its reason. */
+  transition(event: StateChangeEvent): void {
+    this.write(formatTransition(event, this.settings, this.lastErrors.get(event.breaker)));
+  }
+
+  /** Prints the summary of a phase's requests. */
+  endPhase(records: readonly RequestRecord[]): void {
+    for (const line of formatPhaseSummary(records)) {
+      this.write(line);
+    }
+  }
+}
+
+/**
+ * Formats one transition as `  [name] from → to  reason`.
+ *
+ * @param lastError the breaker's latest recorded failure, named when a failure caused the change
+ */
+export function formatTransition(
+  event: StateChangeEvent,
+  settings: TimelineSettings,
+  lastError?: unknown,
+): string {
+  const arrow = `${event.from} → ${event.to}`.padEnd(22);
+
+  return `  [${event.breaker}] ${arrow} ${describeReason(event, settings, lastError)}`;
+}
+
+/**
+ * Formats a phase's requests as two lines: counts by status and fallbacks, then latency.
+ */
+export function formatPhaseSummary(records: readonly RequestRecord[]): string[] {
+  const statuses = new Map<number, number>();
+
+  for (const record of records) {
+    statuses.set(record.status, (statuses.get(record.status) ?? 0) + 1);
+  }
+
+  const byStatus = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => `${status} x${count}`)
+    .join(', ');
+  const fallbacks = records.filter((record) => record.fallback).length;
+  const retryAfter = [...new Set(records.map((record) => record.retryAfter))]
+    .filter((value) => value !== undefined)
+    .map((value) => `${value} s`);
+  const latencies = records.map((record) => record.latencyMs);
+  const retryText = retryAfter.length > 0 ? `; Retry-After ${retryAfter.join(', ')}` : '';
+
+  return [
+    `  ${plural(records.length, 'request')}: ${byStatus || 'none'}; ${fallbacks} served by the fallback${retryText}`,
+    `  latency p50 ${formatMs(percentile(latencies, 0.5))}, p99 ${formatMs(percentile(latencies, 0.99))}`,
+  ];
+}
+
+/**
+ * Returns the nearest-rank percentile of `values` (`fraction` between 0 and 1), or `NaN` for no
+ * values.
+ */
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) {
+    return Number.NaN;
+  }
+
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+
+  return sorted[rank - 1];
+}
+
+function describeReason(
+  event: StateChangeEvent,
+  settings: TimelineSettings,
+  lastError: unknown,
+): string {
+  switch (event.reason) {
+    case 'consecutive-failures':
+      return `${settings.maxFailures} failures in a row, last: ${describeError(lastError)}`;
+    case 'failure-rate':
+      return `failure rate ${Math.round(event.stats.failureRate * 100)}%`;
+    case 'slow-call-rate':
+      return `slow-call rate ${Math.round(event.stats.slowCallRate * 100)}%`;
+    case 'open-elapsed':
+      return `open for ${settings.timeout} ms, admitting ${plural(settings.maxRequests, 'probe')}`;
+    case 'probe-failed':
+      return `a probe failed: ${describeError(lastError)}`;
+    case 'probes-succeeded':
+      return `${plural(settings.maxRequests, 'probe')} succeeded`;
+    case 'half-open-expired':
+      return `no decision within ${settings.timeout} ms of half-open`;
+    default:
+      return event.reason;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error && error.name === 'CallTimeoutError') {
+    return `no answer within ${'timeoutMs' in error ? error.timeoutMs : '?'} ms`;
+  }
+
+  if (error instanceof Error) {
+    return error.message;
+  }
+
+  return error === undefined ? 'unknown' : String(error);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function formatMs(value: number): string {
+  return Number.isNaN(value) ? '-' : `${Math.round(value)} ms`;
+}

@@ -1,0 +1,28 @@
+import { BadGatewayException, Inject, Injectable } from '@nestjs/common';
+
+/** Injection token of the downstream's base URL. */
+export const DOWNSTREAM_URL = Symbol('DOWNSTREAM_URL');
+
+/** Reads JSON from the downstream service over HTTP. */
+@Injectable()
+export class DownstreamClient {
+  constructor(@Inject(DOWNSTREAM_URL) private readonly baseUrl: string) {}
+
+  /**
+   * Fetches `path` and parses its JSON body.
+   *
+   * @param signal aborts the request, such as the breaker's per-call deadline
+   * @throws BadGatewayException when the downstream answers with a status other than 2xx
+   */
+  async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const response = await fetch(new URL(path, this.baseUrl), { signal });
+
+    if (!response.ok) {
+      await response.body?.cancel();
+
+      throw new BadGatewayException(`downstream answered ${response.status}`);
+    }
+
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,139 @@
+import type { BreakerStats, StateChangeEvent } from '../../lib/index.js';
+import { CallTimeoutError } from '../../lib/index.js';
+import type { RequestRecord } from '../../sample-app/demo/traffic.driver.js';
+import {
+  Timeline,
+  formatPhaseSummary,
+  formatTransition,
+  percentile,
+} from '../../sample-app/demo/timeline.printer.js';
+import type { TimelineSettings } from '../../sample-app/demo/timeline.printer.js';
+
+const settings: TimelineSettings = {
+  maxFailures: 3,
+  timeout: 1000,
+  maxRequests: 2,
+  callTimeout: 300,
+};
+
+function transition(
+  from: StateChangeEvent['from'],
+  to: StateChangeEvent['to'],
+  reason: StateChangeEvent['reason'],
+  stats: Partial<BreakerStats> = {},
+): StateChangeEvent {
+  return {
+    breaker: 'downstream',
+    from,
+    to,
+    reason,
+    stats: { failureRate: 0, slowCallRate: 0, ...stats } as BreakerStats,
+  };
+}
+
+function record(status: number, latencyMs: number, extra: Partial<RequestRecord> = {}) {
+  return { route: '/stock', status, latencyMs, fallback: false, retryAfter: undefined, ...extra };
+}
+
+describe('formatTransition', () => {
+  it('names the last failure when consecutive failures open the circuit', () => {
+    const line = formatTransition(
+      transition('closed', 'open', 'consecutive-failures'),
+      settings,
+      new Error('downstream answered 500'),
+    );
+
+    expect(line).toBe(
+      '  [downstream] closed → open          3 failures in a row, last: downstream answered 500',
+    );
+  });
+
+  it('quotes the open duration and the probe count when the circuit half-opens', () => {
+    const line = formatTransition(transition('open', 'half-open', 'open-elapsed'), settings);
+
+    expect(line).toBe('  [downstream] open → half-open       open for 1000 ms, admitting 2 probes');
+  });
+
+  it('says a probe timed out when a call timeout failed it', () => {
+    const line = formatTransition(
+      transition('half-open', 'open', 'probe-failed'),
+      settings,
+      new CallTimeoutError('downstream', 300),
+    );
+
+    expect(line).toBe(
+      '  [downstream] half-open → open       a probe failed: no answer within 300 ms',
+    );
+  });
+
+  it('counts the probes that closed the circuit', () => {
+    const line = formatTransition(transition('half-open', 'closed', 'probes-succeeded'), settings);
+
+    expect(line).toBe('  [downstream] half-open → closed     2 probes succeeded');
+  });
+
+  it('gives the rate for rate rules and the bare reason for manual changes', () => {
+    const rate = transition('closed', 'open', 'failure-rate', { failureRate: 0.5 });
+
+    expect(formatTransition(rate, settings)).toMatch(/failure rate 50%$/);
+    expect(formatTransition(transition('open', 'closed', 'reset'), settings)).toMatch(/ reset$/);
+  });
+});
+
+describe('formatPhaseSummary', () => {
+  it('counts statuses, fallbacks and Retry-After values, then gives latency percentiles', () => {
+    const lines = formatPhaseSummary([
+      record(200, 4, { route: '/quote', fallback: true }),
+      record(503, 1, { retryAfter: '1' }),
+      record(200, 2, { route: '/quote', fallback: true }),
+      record(502, 3),
+      record(503, 2, { retryAfter: '1' }),
+    ]);
+
+    expect(lines).toEqual([
+      '  5 requests: 200 x2, 502 x1, 503 x2; 2 served by the fallback; Retry-After 1 s',
+      '  latency p50 2 ms, p99 4 ms',
+    ]);
+  });
+
+  it('prints a phase without requests', () => {
+    expect(formatPhaseSummary([])).toEqual([
+      '  0 requests: none; 0 served by the fallback',
+      '  latency p50 -, p99 -',
+    ]);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank', () => {
+    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+
+    expect(percentile(values, 0.5)).toBe(5);
+    expect(percentile(values, 0.99)).toBe(10);
+    expect(percentile(values, 0)).toBe(1);
+  });
+
+  it('is NaN for no values', () => {
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('Timeline', () => {
+  it('prints a phase header, transitions with their cause and the summary in order', () => {
+    const lines: string[] = [];
+    const timeline = new Timeline((line) => lines.push(line), settings);
+
+    timeline.startPhase(2, 4, 'failing', 'the downstream answers 500');
+    timeline.failure('downstream', new Error('downstream answered 500'));
+    timeline.transition(transition('closed', 'open', 'consecutive-failures'));
+    timeline.endPhase([record(502, 1)]);
+
+    expect(lines).toEqual([
+      '',
+      'phase 2/4  failing     the downstream answers 500',
+      '  [downstream] closed → open          3 failures in a row, last: downstream answered 500',
+      '  1 request: 502 x1; 0 served by the fallback',
+      '  latency p50 1 ms, p99 1 ms',
+    ]);
+  });
+});
