@@ -144,20 +144,21 @@ export class Breaker implements PermitOwner {
 
   /** Opens the circuit until `reset()`; every call is rejected. Does nothing while disabled. */
   forceOpen(): void {
-    if (this.phase.kind === 'disabled') return;
+    if (this.refresh().kind === 'disabled') return;
 
     this.transition({ kind: 'forced-open', since: this.clock() }, 'forced-open');
   }
 
   /** Lets every call through and records it, never tripping, until `reset()`. */
   disable(): void {
-    if (this.phase.kind === 'forced-open') return;
+    if (this.refresh().kind === 'forced-open') return;
 
     this.transition({ kind: 'disabled', since: this.clock() }, 'disabled');
   }
 
   /** Closes the circuit and clears every count but `rejected`, from any state. */
   reset(): void {
+    this.refresh();
     this.transition({ kind: 'closed', since: this.clock() }, 'reset');
   }
 
@@ -303,6 +304,10 @@ export class Breaker implements PermitOwner {
   private settle(generation: number, startedAt: number, outcome: Outcome, error: unknown): void {
     this.inFlight--;
 
+    // Time may have ended the period this call belongs to: a half-open deadline that passed
+    // unobserved turns a late probe result stale.
+    this.refresh();
+
     if (generation !== this.generation) return;
 
     this.record(outcome, startedAt, error);
@@ -319,7 +324,9 @@ export class Breaker implements PermitOwner {
     const now = timed || this.window !== undefined ? this.clock() : NaN;
     const durationMs = timed ? now - startedAt : undefined;
     const slow =
-      durationMs !== undefined && durationMs >= (this.options.slowCallDuration ?? Infinity);
+      outcome !== 'ignored' &&
+      durationMs !== undefined &&
+      durationMs >= (this.options.slowCallDuration ?? Infinity);
 
     if (phase.kind === 'half-open')
       return this.recordProbe(phase, outcome, slow, durationMs, error);
