@@ -1,5 +1,6 @@
 import { definedEntries } from './breaker-options.js';
 import { BreakerConfigError } from './errors.js';
+import { checkOptionEntries, type OptionCheck } from './validate-options.js';
 
 /**
  * How the wait between attempts is randomised: `'full'` picks it at random between 0 and the
@@ -73,12 +74,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const JITTERS: readonly RetryJitter[] = ['full', 'decorrelated', 'none'];
 
-type Rule = (value: unknown) => string | undefined;
-
 const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
 
-const RETRY_RULES: Record<keyof RetryOptions, Rule> = {
+const RETRY_RULES: Record<keyof RetryOptions, OptionCheck> = {
   attempts: (value) =>
     Number.isInteger(value) && (value as number) >= 1 ? undefined : 'expected an integer >= 1',
   retryOn: (value) => (typeof value === 'function' ? undefined : 'expected a function'),
@@ -87,7 +86,7 @@ const RETRY_RULES: Record<keyof RetryOptions, Rule> = {
     typeof value === 'object' && !Array.isArray(value) ? undefined : 'expected an object',
 };
 
-const BACKOFF_RULES: Record<keyof RetryBackoffOptions, Rule> = {
+const BACKOFF_RULES: Record<keyof RetryBackoffOptions, OptionCheck> = {
   initial: (value) =>
     isFiniteNumber(value) && value >= 0 && value <= MAX_TIMER_MS
       ? undefined
@@ -122,13 +121,15 @@ export function validateRetryOptions(options: unknown, path = ''): void {
     throw new BreakerConfigError(path || 'options', options, 'expected an object of options');
   }
 
-  checkEntries(options as Record<string, unknown>, RETRY_RULES, name);
+  checkOptionEntries(options as Record<string, unknown>, RETRY_RULES, name);
 
   const backoff = (options as RetryOptions).backoff;
 
   if (backoff === undefined) return;
 
-  checkEntries(backoff as Record<string, unknown>, BACKOFF_RULES, (key) => name(`backoff.${key}`));
+  checkOptionEntries(backoff as Record<string, unknown>, BACKOFF_RULES, (key) =>
+    name(`backoff.${key}`),
+  );
 
   const { initial, max } = resolveRetryOptions(options as RetryOptions).backoff;
 
@@ -160,26 +161,4 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
     backoff: { ...RETRY_DEFAULTS.backoff, ...definedEntries(given.backoff ?? {}) },
     retryOn: given.retryOn,
   };
-}
-
-function checkEntries(
-  options: Record<string, unknown>,
-  rules: Record<string, Rule>,
-  name: (key: string) => string,
-): void {
-  for (const [key, value] of Object.entries(options)) {
-    if (!Object.hasOwn(rules, key)) {
-      throw new BreakerConfigError(
-        name(key),
-        value,
-        `unknown option; known options are ${Object.keys(rules).join(', ')}`,
-      );
-    }
-
-    if (value === undefined) continue;
-
-    const problem = value === null ? 'null is not allowed' : rules[key](value);
-
-    if (problem !== undefined) throw new BreakerConfigError(name(key), value, problem);
-  }
 }

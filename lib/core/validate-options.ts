@@ -5,7 +5,10 @@ import {
 } from './breaker-options.js';
 import { BreakerConfigError } from './errors.js';
 
-type Check = (value: unknown) => string | undefined;
+/** Checks one option value: returns what is wrong with it, or `undefined` when it is allowed. */
+export type OptionCheck = (value: unknown) => string | undefined;
+
+type Check = OptionCheck;
 
 const isNumber = (value: unknown): value is number =>
   typeof value === 'number' && !Number.isNaN(value);
@@ -86,7 +89,7 @@ export function validateBreakerOptions(options: unknown, path = ''): void {
     throw new BreakerConfigError(path || 'options', options, 'expected an object of options');
   }
 
-  checkKeys(options, OPTION_CHECKS, name);
+  checkOptionEntries(options, OPTION_CHECKS, name);
 
   if (options.window !== undefined) validateWindow(options.window, name('window'));
   if (options.backoff !== undefined) checkObject(options.backoff, BACKOFF_CHECKS, name('backoff'));
@@ -101,7 +104,11 @@ export function validateBreakerOptions(options: unknown, path = ''): void {
   validateCombinations(resolveBreakerOptions(options as BreakerOptions), name);
 }
 
-function checkKeys(
+/**
+ * Checks each entry of `options` against its check, throwing a `BreakerConfigError` for an unknown
+ * key, a `null`, or a value its check refuses. `undefined` entries mean the default.
+ */
+export function checkOptionEntries(
   options: Record<string, unknown>,
   checks: Record<string, Check | undefined>,
   name: (key: string) => string,
@@ -126,7 +133,7 @@ function checkKeys(
 function checkObject(value: unknown, checks: Record<string, Check>, path: string): void {
   if (!plainObject(value)) throw new BreakerConfigError(path, value, 'expected an object');
 
-  checkKeys(value, checks, (key) => `${path}.${key}`);
+  checkOptionEntries(value, checks, (key) => `${path}.${key}`);
 }
 
 function validateWindow(window: unknown, path: string): void {
