@@ -1,6 +1,9 @@
 /** Metadata key under which `@CircuitBreaker()` stores its settings on a method. */
 export const CIRCUIT_BREAKER_METADATA = 'nestjs-breaker:circuit-breaker';
 
+/** Metadata key under which `@Retry()` stores its options on a method. */
+export const RETRY_METADATA = 'nestjs-breaker:retry';
+
 /** Prefix of the injection tokens of breakers injected by name. */
 export const CIRCUIT_BREAKER_TOKEN_PREFIX = 'nestjs-breaker:breaker:';
 

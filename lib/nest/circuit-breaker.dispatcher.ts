@@ -1,6 +1,10 @@
-import type { CircuitBreakerInvoker } from './circuit-breaker.invoker.js';
-
 type Method = (...args: unknown[]) => unknown;
+
+/** Runs the calls of a protected method on the instances bound to it. */
+export interface MethodInvoker {
+  /** Calls the method on `instance` with `args`, under the protection set up at bootstrap. */
+  invoke(instance: object, args: unknown[]): unknown;
+}
 
 const DISPATCHER = Symbol('nestjs-breaker.dispatcher');
 
@@ -22,7 +26,7 @@ export interface Dispatcher {
   /** The method as the class declared it. */
   readonly original: Method;
   /** Routes calls on `instance` through `invoker`. */
-  bind(instance: object, invoker: CircuitBreakerInvoker): void;
+  bind(instance: object, invoker: MethodInvoker): void;
 }
 
 type DispatchingMethod = Method & { [DISPATCHER]?: Dispatcher };
@@ -41,7 +45,7 @@ export function installDispatcher(prototype: object, methodName: string): Dispat
 
   if (existing !== undefined) return existing;
 
-  const invokers = new WeakMap<object, CircuitBreakerInvoker>();
+  const invokers = new WeakMap<object, MethodInvoker>();
   const dispatcher: Dispatcher = {
     original: current,
     bind: (instance, invoker) => invokers.set(instance, invoker),

@@ -9,7 +9,7 @@ import { isObservable } from 'rxjs';
 import { type BreakerOptions, validateBreakerOptions } from '../core/index.js';
 import type { CircuitBreakerFallback } from './circuit-breaker-fallback.interface.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
-import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
+import { CIRCUIT_BREAKER_METADATA, RETRY_METADATA } from './circuit-breaker.constants.js';
 import type { CircuitBreakerMetadata } from './circuit-breaker.decorator.js';
 import {
   CircuitBreakerInvoker,
@@ -31,6 +31,8 @@ import {
   type Dispatcher,
   installDispatcher,
 } from './circuit-breaker.dispatcher.js';
+import type { RetryMetadata } from './retry.decorator.js';
+import { defineRetry, RetryInvoker, type RetrySetup } from './retry.invoker.js';
 
 type Method = (...args: unknown[]) => unknown;
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -39,12 +41,20 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 interface ProtectedMethod {
   className: string;
   methodName: string;
+  /** The settings of `@CircuitBreaker()`; absent on a method that is only retried. */
+  breaker: BreakerSetup | undefined;
+  /** The settings of `@Retry()`; absent on a method that is not retried. */
+  retry: RetrySetup | undefined;
+  shape: ReturnShape;
+  dispatcher: Dispatcher;
+}
+
+/** The checked `@CircuitBreaker()` settings of one method. */
+interface BreakerSetup {
   breakerName: string;
   overrides: BreakerOptions;
   fallback: string | Type<CircuitBreakerFallback> | undefined;
   fallbackOn: CircuitBreakerFallbackOn;
-  shape: ReturnShape;
-  dispatcher: Dispatcher;
 }
 
 /** The first method that asked for a breaker, and the overrides it asked for. */
@@ -57,7 +67,8 @@ interface Claim {
 const FALLBACK_ON_VALUES: readonly unknown[] = ['rejection', 'failure', 'any'];
 
 /**
- * Puts the methods decorated with `@CircuitBreaker()` behind their breakers. At construction,
+ * Puts the methods decorated with `@CircuitBreaker()` behind their breakers, and runs those
+ * decorated with `@Retry()` under their retry policies, outside the breaker. At construction,
  * before routes are registered, it checks every decorated method of the class providers and
  * controllers, creates their breakers with the decorator's overrides and installs a dispatcher on
  * the class, so that route handlers keep their metadata. At module start it binds each instance,
@@ -124,7 +135,10 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     if (methods.length === 0) return;
 
     if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
-      throw new Error(nonStaticProviderMessage(methods[0].className, methods[0].methodName));
+      const { className, methodName, breaker } = methods[0];
+      const decorator = breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
+
+      throw new Error(nonStaticProviderMessage(className, methodName, decorator));
     }
 
     for (const method of methods) this.bind(instance, method);
@@ -145,12 +159,13 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     const methods: ProtectedMethod[] = [];
 
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-      const method = (prototype as Record<string, unknown>)[methodName];
-      const metadata = Reflect.getMetadata(CIRCUIT_BREAKER_METADATA, method as object) as
+      const method = (prototype as Record<string, unknown>)[methodName] as object;
+      const breaker = Reflect.getMetadata(CIRCUIT_BREAKER_METADATA, method) as
         CircuitBreakerMetadata | undefined;
+      const retry = Reflect.getMetadata(RETRY_METADATA, method) as RetryMetadata | undefined;
 
-      if (metadata !== undefined) {
-        methods.push(this.define(prototype, methodName, metadata));
+      if (breaker !== undefined || retry !== undefined) {
+        methods.push(this.define(prototype, methodName, breaker, retry));
       }
     }
 
@@ -162,9 +177,31 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
   private define(
     prototype: object,
     methodName: string,
-    metadata: CircuitBreakerMetadata,
+    breakerMetadata: CircuitBreakerMetadata | undefined,
+    retryMetadata: RetryMetadata | undefined,
   ): ProtectedMethod {
     const className = (prototype.constructor as { name: string }).name;
+    const breaker =
+      breakerMetadata && this.checkBreaker(prototype, className, methodName, breakerMetadata);
+    const dispatcher = installDispatcher(prototype, methodName);
+    const shape = returnShapeOf(prototype, methodName, dispatcher.original);
+    const retry = retryMetadata && defineRetry(className, methodName, retryMetadata, shape);
+
+    if (breaker !== undefined) {
+      const { breakerName, overrides } = breaker;
+
+      this.claim(breakerName, { className, methodName, overrides });
+    }
+
+    return { className, methodName, breaker, retry, shape, dispatcher };
+  }
+
+  private checkBreaker(
+    prototype: object,
+    className: string,
+    methodName: string,
+    metadata: CircuitBreakerMetadata,
+  ): BreakerSetup {
     const { fallback, fallbackOn = 'rejection', ...overrides } = metadata.options;
     const breakerName = metadata.name ?? `${className}.${methodName}`;
 
@@ -182,20 +219,7 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
       throw new Error(invalidFallbackMessage(className, methodName));
     }
 
-    this.claim(breakerName, { className, methodName, overrides });
-
-    const dispatcher = installDispatcher(prototype, methodName);
-
-    return {
-      className,
-      methodName,
-      breakerName,
-      overrides,
-      fallback,
-      fallbackOn,
-      shape: returnShapeOf(prototype, methodName, dispatcher.original),
-      dispatcher,
-    };
+    return { breakerName, overrides, fallback, fallbackOn };
   }
 
   /**
@@ -225,26 +249,44 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     this.registry.getOrCreate(breakerName, claim.overrides);
   }
 
+  /** Binds the method to `instance`: fallback, then retry, then breaker, then the method. */
   private bind(instance: object, method: ProtectedMethod): void {
-    const invoker = new CircuitBreakerInvoker({
-      registry: this.registry,
-      breakerName: method.breakerName,
-      overrides: method.overrides,
-      original: method.dispatcher.original,
-      shape: method.shape,
-      fallback: this.resolveFallback(method),
-      fallbackOn: method.fallbackOn,
-    });
+    const { breaker, retry, dispatcher } = method;
+    const breakerInvoker = breaker && this.createBreakerInvoker(method, breaker);
+    const invoker =
+      retry === undefined
+        ? breakerInvoker
+        : new RetryInvoker({ ...retry, original: dispatcher.original, breaker: breakerInvoker });
 
-    method.dispatcher.bind(instance, invoker);
-    this.invokers.set(method.breakerName, [
-      ...(this.invokers.get(method.breakerName) ?? []),
-      invoker,
-    ]);
+    if (invoker !== undefined) dispatcher.bind(instance, invoker);
   }
 
-  private resolveFallback(method: ProtectedMethod): FallbackHandler | undefined {
-    const { fallback, className, methodName, breakerName } = method;
+  private createBreakerInvoker(
+    method: ProtectedMethod,
+    breaker: BreakerSetup,
+  ): CircuitBreakerInvoker {
+    const { breakerName } = breaker;
+    const invoker = new CircuitBreakerInvoker({
+      registry: this.registry,
+      breakerName,
+      overrides: breaker.overrides,
+      original: method.dispatcher.original,
+      shape: method.shape,
+      fallback: this.resolveFallback(method, breaker),
+      fallbackOn: breaker.fallbackOn,
+    });
+
+    this.invokers.set(breakerName, [...(this.invokers.get(breakerName) ?? []), invoker]);
+
+    return invoker;
+  }
+
+  private resolveFallback(
+    method: ProtectedMethod,
+    breaker: BreakerSetup,
+  ): FallbackHandler | undefined {
+    const { className, methodName } = method;
+    const { fallback, breakerName } = breaker;
 
     if (fallback === undefined) return undefined;
 

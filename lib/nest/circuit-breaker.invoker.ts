@@ -18,6 +18,7 @@ import {
   type Permit,
 } from '../core/index.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
+import type { MethodInvoker } from './circuit-breaker.dispatcher.js';
 
 /**
  * How a protected method returns: a promise (an `async` method or one declared to return
@@ -50,7 +51,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function toObservable(value: unknown): Observable<unknown> {
+/** Turns what a method returned into an Observable: as it is, from a promise, or of one value. */
+export function toObservable(value: unknown): Observable<unknown> {
   if (isObservable(value)) return value;
 
   return isThenable(value) ? from(value) : of(value);
@@ -82,7 +84,7 @@ function failOnAbort<T>(signal: AbortSignal): MonoTypeOperatorFunction<T> {
  * Runs a protected method behind its breaker while keeping its return shape, records exactly one
  * outcome per call, and hands eligible errors to the fallback.
  */
-export class CircuitBreakerInvoker {
+export class CircuitBreakerInvoker implements MethodInvoker {
   private current: Breaker | undefined;
 
   constructor(private readonly settings: InvokerSettings) {}
@@ -101,6 +103,46 @@ export class CircuitBreakerInvoker {
       case 'unknown':
         return this.invokeUnknown(instance, args);
     }
+  }
+
+  /**
+   * Runs one attempt of a method that returns a promise or an Observable behind the breaker,
+   * without the fallback: a retry around it has each attempt judged by the breaker, and hands the
+   * error of the last one to `recover()` or `recoverObservable()`. An Observable takes its permit
+   * at each subscription; any other method is called as a promise.
+   */
+  attempt(instance: object, args: unknown[]): Promise<unknown> | Observable<unknown> {
+    const run = () => this.settings.original.apply(instance, args);
+
+    return this.settings.shape === 'observable'
+      ? this.protectedSource(run)
+      : this.breaker().call(run);
+  }
+
+  /** Returns the fallback's answer when `error` is eligible for it, else throws `error`. */
+  recover(error: unknown, instance: object, args: unknown[]): unknown {
+    const fallback = this.fallbackFor(error);
+
+    if (fallback === undefined) throw error;
+
+    return fallback(instance, args, error);
+  }
+
+  /** Answers an error of `source` with the fallback when `error` is eligible for it. */
+  recoverObservable(
+    source: Observable<unknown>,
+    instance: object,
+    args: unknown[],
+  ): Observable<unknown> {
+    return source.pipe(
+      catchError((error: unknown) => {
+        const fallback = this.fallbackFor(error);
+
+        return fallback === undefined
+          ? throwError(() => error)
+          : toObservable(fallback(instance, args, error));
+      }),
+    );
   }
 
   /**
@@ -183,7 +225,12 @@ export class CircuitBreakerInvoker {
     instance: object,
     args: unknown[],
   ): Observable<unknown> {
-    const protectedSource = defer(() => {
+    return this.recoverObservable(this.protectedSource(create), instance, args);
+  }
+
+  /** Takes a permit at each subscription and records the outcome of that subscription. */
+  private protectedSource(create: () => unknown): Observable<unknown> {
+    return defer(() => {
       const permit = this.breaker().acquire();
       let source: Observable<unknown>;
 
@@ -203,25 +250,6 @@ export class CircuitBreakerInvoker {
         failOnAbort(permit.signal),
       );
     });
-
-    return protectedSource.pipe(
-      catchError((error: unknown) => {
-        const fallback = this.fallbackFor(error);
-
-        return fallback === undefined
-          ? throwError(() => error)
-          : toObservable(fallback(instance, args, error));
-      }),
-    );
-  }
-
-  /** Returns the fallback's answer when `error` is eligible for it, else throws `error`. */
-  private recover(error: unknown, instance: object, args: unknown[]): unknown {
-    const fallback = this.fallbackFor(error);
-
-    if (fallback === undefined) throw error;
-
-    return fallback(instance, args, error);
   }
 
   /** Returns the fallback when `fallbackOn` lets `error` reach it. */

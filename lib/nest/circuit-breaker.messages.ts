@@ -5,10 +5,18 @@ function describeMethod(className: string, methodName: string): string {
   return `${className}.${methodName}()`;
 }
 
-/** Says that a request-scoped or transient provider cannot have protected methods. */
-export function nonStaticProviderMessage(className: string, methodName: string): string {
+/**
+ * Says that a request-scoped or transient provider cannot have protected methods.
+ *
+ * @param decorator the decorator that asked for protection, `@CircuitBreaker()` or `@Retry()`
+ */
+export function nonStaticProviderMessage(
+  className: string,
+  methodName: string,
+  decorator: string,
+): string {
   return (
-    `@CircuitBreaker() cannot protect ${describeMethod(className, methodName)}: ` +
+    `${decorator} cannot protect ${describeMethod(className, methodName)}: ` +
     `"${className}" is request-scoped or transient, or depends on such a provider. ` +
     'Move the protected method to a singleton provider, or inject the breaker with ' +
     '@InjectCircuitBreaker() and call it yourself.'
@@ -90,6 +98,31 @@ export function createdBeforeOverridesMessage(
     `Breaker "${breaker}" was created before the options of @CircuitBreaker() on ` +
     `${describeMethod(className, methodName)} could apply. Move those options to the "breakers" ` +
     'option of CircuitBreakerModule.'
+  );
+}
+
+/** Says that an option of `@Retry()` is invalid, naming it, the value and what is allowed. */
+export function invalidRetryOptionMessage(
+  className: string,
+  methodName: string,
+  option: string,
+  value: string,
+  expected: string,
+): string {
+  return (
+    `@Retry() on ${describeMethod(className, methodName)} has an invalid option "${option}": ` +
+    `received ${value}; ${expected}.`
+  );
+}
+
+/** Says that `@Retry()` cannot keep a synchronous method synchronous. */
+export function synchronousRetryMessage(className: string, methodName: string): string {
+  return (
+    `@Retry() cannot retry ${describeMethod(className, methodName)}: waiting between attempts ` +
+    'turns the result into a promise, so the method must return one or an Observable. Make it ' +
+    'async, or declare its return type as Promise<...> or Observable<...> (with Observable ' +
+    'imported as a value, not through "import type", so that the type is recorded); any other ' +
+    'declared return type is taken as synchronous.'
   );
 }
 

@@ -24,6 +24,7 @@ export {
   getCircuitBreakerToken,
   InjectCircuitBreaker,
 } from './inject-circuit-breaker.decorator.js';
+export { Retry } from './retry.decorator.js';
 export { CircuitBreakerHealthIndicator } from './observability/index.js';
 export type {
   CircuitBreakerHealthOptions,

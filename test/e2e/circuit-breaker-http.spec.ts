@@ -21,6 +21,7 @@ import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
 import { CircuitBreakerInterceptor } from '../../lib/nest/circuit-breaker.interceptor.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
+import { Retry } from '../../lib/nest/retry.decorator.js';
 
 let now = 0;
 const clock = () => now;
@@ -29,6 +30,8 @@ const clock = () => now;
 class Downstream {
   healthy = false;
   calls = 0;
+  /** How many calls of `flakyQuote()` fail before it answers. */
+  flakyFailures = 0;
 
   async quote(id: number): Promise<{ id: number; price: number }> {
     this.calls++;
@@ -36,6 +39,12 @@ class Downstream {
     if (!this.healthy) throw new Error('pricing service at 10.0.0.7 is down');
 
     return { id, price: 10 * id };
+  }
+
+  async flakyQuote(id: number): Promise<{ id: number; price: number }> {
+    this.healthy = this.calls >= this.flakyFailures;
+
+    return this.quote(id);
   }
 }
 
@@ -73,6 +82,14 @@ class QuotesController {
   @CircuitBreaker('cached', { fallback: 'cachedQuote' })
   async cached(@Param('id', ParseIntPipe) id: number): Promise<{ id: number; price: number }> {
     return this.downstream.quote(id);
+  }
+
+  // No wait between attempts: what is under test is the order of retry and breaker, not timing.
+  @Get('retried/:id')
+  @Retry({ attempts: 3, backoff: { initial: 0 } })
+  @CircuitBreaker('retried')
+  async retried(@Param('id', ParseIntPipe) id: number): Promise<{ id: number; price: number }> {
+    return this.downstream.flakyQuote(id);
   }
 
   @Get(':id')
@@ -200,5 +217,37 @@ describe.each(adapters)('over HTTP with %s', (_platform, createAdapter) => {
       .get('/quotes/cached/2')
       .expect(200, { id: 2, price: 0, stale: true });
     expect(registry.get('cached').stats().rejected).toBe(1);
+  });
+
+  describe('with @Retry()', () => {
+    const getRetried = () => request(app.getHttpServer()).get('/quotes/retried/3');
+
+    it('answers after a failed attempt, each attempt counted once by the breaker', async () => {
+      downstream.flakyFailures = 1;
+
+      await getRetried().expect(200, { id: 3, price: 30 });
+      expect(downstream.calls).toBe(2);
+      expect(registry.get('retried').stats()).toMatchObject({
+        calls: 2,
+        failures: 1,
+        successes: 1,
+      });
+    });
+
+    it('answers 503 with Retry-After when the circuit opens during the retries', async () => {
+      downstream.flakyFailures = 10;
+
+      const response = await getRetried().expect(503);
+
+      expect(response.headers['retry-after']).toBe('5');
+      expect(downstream.calls).toBe(2);
+      expect(registry.get('retried').stats()).toMatchObject({ failures: 2, rejected: 1 });
+    });
+
+    it('runs pipes before the retries, so a bad parameter is neither retried nor counted', async () => {
+      await request(app.getHttpServer()).get('/quotes/retried/x').expect(400);
+
+      expect(registry.get('retried').stats().calls).toBe(0);
+    });
   });
 });
