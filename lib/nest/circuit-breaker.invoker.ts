@@ -3,10 +3,8 @@ import {
   defer,
   from,
   isObservable,
-  type MonoTypeOperatorFunction,
   Observable,
   of,
-  tap,
   throwError,
 } from 'rxjs';
 import {
@@ -17,6 +15,8 @@ import {
   isCircuitOpenError,
   type Permit,
 } from '../core/index.js';
+import { withBreaker } from '../rxjs/with-breaker.operator.js';
+import { isThenable } from '../core/promise-interop.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
 import type { MethodInvoker } from './circuit-breaker.dispatcher.js';
 
@@ -43,41 +43,11 @@ export interface InvokerSettings {
 /** A call that is under way, or one already answered without a result to track. */
 type Started = { permit: Permit; result: unknown } | { answer: unknown };
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Turns what a method returned into an Observable: as it is, from a promise, or of one value. */
+/** Turns whatever a method returned into an Observable of its result. */
 export function toObservable(value: unknown): Observable<unknown> {
   if (isObservable(value)) return value;
 
   return isThenable(value) ? from(value) : of(value);
-}
-
-/**
- * Errors with the reason of `signal` when it aborts (a `CallTimeoutError` at the breaker's
- * `callTimeout` deadline) and unsubscribes from the source, which cancels its work.
- */
-function failOnAbort<T>(signal: AbortSignal): MonoTypeOperatorFunction<T> {
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      // The breaker records the timeout only after the signal's listeners have run; erroring a
-      // microtask later keeps the unsubscribe that follows from recording a second outcome.
-      const onAbort = () => queueMicrotask(() => subscriber.error(signal.reason));
-
-      signal.addEventListener('abort', onAbort, { once: true });
-
-      const subscription = source.subscribe(subscriber);
-
-      return () => {
-        signal.removeEventListener('abort', onAbort);
-        subscription.unsubscribe();
-      };
-    });
 }
 
 /**
@@ -230,26 +200,9 @@ export class CircuitBreakerInvoker implements MethodInvoker {
 
   /** Takes a permit at each subscription and records the outcome of that subscription. */
   private protectedSource(create: () => unknown): Observable<unknown> {
-    return defer(() => {
-      const permit = this.breaker().acquire();
-      let source: Observable<unknown>;
-
-      try {
-        source = toObservable(create());
-      } catch (error) {
-        permit.failure(error);
-        throw error;
-      }
-
-      return source.pipe(
-        tap({
-          error: (error: unknown) => permit.failure(error),
-          complete: () => permit.success(),
-          unsubscribe: () => permit.ignore(),
-        }),
-        failOnAbort(permit.signal),
-      );
-    });
+    return defer(() => toObservable(create())).pipe(
+      withBreaker({ acquire: () => this.breaker().acquire() }),
+    );
   }
 
   /** Returns the fallback when `fallbackOn` lets `error` reach it. */
