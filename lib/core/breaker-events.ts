@@ -33,14 +33,17 @@ type AnyListener = (event: never) => void;
  * reaches the code that emitted the event.
  */
 export class ListenerSet {
-  private readonly listeners = new Map<BreakerEventName, readonly AnyListener[]>();
+  /** Created with the first listener: most breakers never have one. */
+  private listeners: Map<BreakerEventName, readonly AnyListener[]> | undefined;
 
   /** Number of listeners over all events; emitters skip building payloads when it is 0. */
   size = 0;
 
   /** Adds a listener and returns a function that removes it. */
   add<E extends BreakerEventName>(event: E, listener: BreakerListener<E>): () => void {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener as AnyListener]);
+    const listeners = (this.listeners ??= new Map<BreakerEventName, readonly AnyListener[]>());
+
+    listeners.set(event, [...(listeners.get(event) ?? []), listener as AnyListener]);
     this.size++;
 
     let removed = false;
@@ -49,9 +52,9 @@ export class ListenerSet {
       if (removed) return;
 
       removed = true;
-      this.listeners.set(
+      listeners.set(
         event,
-        (this.listeners.get(event) ?? []).filter((each) => each !== listener),
+        (listeners.get(event) ?? []).filter((each) => each !== listener),
       );
       this.size--;
     };
@@ -59,12 +62,12 @@ export class ListenerSet {
 
   /** Tells whether `event` has any listener. */
   has(event: BreakerEventName): boolean {
-    return (this.listeners.get(event)?.length ?? 0) > 0;
+    return (this.listeners?.get(event)?.length ?? 0) > 0;
   }
 
   /** Calls every listener of `event` with `payload`. */
   emit<E extends BreakerEventName>(event: E, payload: BreakerEventMap[E]): void {
-    const listeners = this.listeners.get(event);
+    const listeners = this.listeners?.get(event);
 
     if (listeners === undefined) return;
 

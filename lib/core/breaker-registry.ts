@@ -1,4 +1,5 @@
 import { Breaker } from './breaker.js';
+import type { BreakerState } from './breaker-state.js';
 import type { BreakerOptions } from './breaker-options.js';
 import type { BreakerEventMap, BreakerEventName, BreakerListener } from './breaker-events.js';
 import { BreakerConfigError } from './errors.js';
@@ -100,7 +101,8 @@ export class BreakerRegistry implements Iterable<Breaker> {
     const existing = this.entries.get(name);
 
     if (existing !== undefined) {
-      if (!existing.configured) {
+      // Only a capped registry needs its entries in order of use.
+      if (!existing.configured && this.maxBreakers !== Infinity) {
         this.entries.delete(name);
         this.entries.set(name, existing);
       }
@@ -169,9 +171,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
     });
     const entry: Entry = { breaker, configured, unsubscribe: [] };
 
-    entry.unsubscribe.push(
-      breaker.on('state-change', (event) => this.trackOpen(breaker, event.to)),
-    );
+    breaker.transitionHook = this.trackOpen;
 
     for (const forwarding of this.forwardings) this.forward(entry, forwarding);
 
@@ -228,13 +228,15 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
       this.entries.delete(name);
       this.dynamicCount--;
+      entry.breaker.transitionHook = undefined;
       entry.unsubscribe.forEach((remove) => remove());
       this.openBreakers.delete(entry.breaker);
       this.lifecycle.get('evicted')?.forEach((listener) => listener(entry.breaker));
     }
   }
 
-  private trackOpen(breaker: Breaker, state: string): void {
+  /** Follows every breaker's state through its transition hook, shared by all of them. */
+  private readonly trackOpen = (breaker: Breaker, state: BreakerState): void => {
     if (state === 'open') {
       this.openBreakers.add(breaker);
     } else {
@@ -242,7 +244,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
     }
 
     this.schedule();
-  }
+  };
 
   /** Sets the one timer to the earliest end of an open period, or clears it. */
   private schedule(): void {

@@ -24,6 +24,13 @@ import { DeferredRejection, isThenable } from './promise-interop.js';
 import { tripReason } from './trip-rules.js';
 import { validateBreakerOptions } from './validate-options.js';
 
+/** The result handlers of one generation's untimed calls. */
+interface Settlers {
+  generation: number;
+  resolved: (value: unknown) => unknown;
+  rejected: (error: unknown) => never;
+}
+
 /**
  * Stops calling a dependency that keeps failing: rejects at once while open, then admits a few
  * probes and closes again when they succeed. Safe for any number of concurrent calls; keeps no
@@ -49,6 +56,13 @@ export class Breaker implements PermitOwner {
   private rejected = 0;
   private inFlight = 0;
   private reopenCount = 0;
+  private settlers: Settlers | undefined;
+
+  /**
+   * @internal Called on every change of state, before the `'state-change'` event. Lets a registry
+   * follow its breakers without a listener per breaker.
+   */
+  transitionHook: ((breaker: Breaker, state: BreakerState) => void) | undefined;
 
   /**
    * @param options see `BreakerOptions`; every option is optional
@@ -109,7 +123,15 @@ export class Breaker implements PermitOwner {
       return Promise.resolve(result);
     }
 
-    return Promise.resolve(result).then(
+    const promise = result instanceof Promise ? result : Promise.resolve(result);
+
+    if (!this.timesCalls) {
+      const settlers = this.settlersOf(generation);
+
+      return promise.then(settlers.resolved, settlers.rejected) as Promise<T>;
+    }
+
+    return promise.then(
       (value) => {
         this.settle(generation, startedAt, this.classifyResult(value), undefined);
 
@@ -224,6 +246,30 @@ export class Breaker implements PermitOwner {
     this.settle(permit.generation, permit.startedAt, outcome, error);
   }
 
+  /**
+   * Returns the result handlers shared by every untimed call of `generation`, so that the closed
+   * path allocates no closure per call.
+   */
+  private settlersOf(generation: number): Settlers {
+    if (this.settlers?.generation === generation) return this.settlers;
+
+    this.settlers = {
+      generation,
+      resolved: (value) => {
+        this.settle(generation, NaN, this.classifyResult(value), undefined);
+
+        return value;
+      },
+      rejected: (error) => {
+        this.settle(generation, NaN, this.classifyError(error, false), error);
+
+        throw error;
+      },
+    };
+
+    return this.settlers;
+  }
+
   private callWithPermit<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
     const permit = this.admit();
 
@@ -234,7 +280,8 @@ export class Breaker implements PermitOwner {
     let result: T | PromiseLike<T>;
 
     try {
-      result = fn(permit.signal);
+      // A function that declares no parameter cannot read the signal, so none is created for it.
+      result = fn(fn.length === 0 ? NEVER_ABORTED : permit.signal);
     } catch (error) {
       permit.failure(error);
 
@@ -427,7 +474,11 @@ export class Breaker implements PermitOwner {
 
     if (next.kind === 'closed') this.clearCounts();
 
-    if (from !== next.kind && this.listeners.has('state-change')) {
+    if (from === next.kind) return;
+
+    this.transitionHook?.(this, next.kind);
+
+    if (this.listeners.has('state-change')) {
       this.listeners.emit('state-change', {
         breaker: this.name,
         from,

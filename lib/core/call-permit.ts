@@ -40,11 +40,12 @@ export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 /** The breaker's permit: one admitted call, its generation, start time and optional deadline. */
 export class CallPermit implements Permit {
-  signal: AbortSignal = NEVER_ABORTED;
   /** Set once an outcome was recorded. */
   settled = false;
   /** Set when the breaker's own deadline ended the call. */
   timedOut = false;
+  /** The error the deadline ended the call with. */
+  private timeoutError: CallTimeoutError | undefined;
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private rejectTracked: ((error: unknown) => void) | undefined;
@@ -55,10 +56,24 @@ export class CallPermit implements Permit {
     readonly startedAt: number,
   ) {}
 
+  /**
+   * The call's signal, created on first read: building an `AbortSignal` costs microseconds, which
+   * a call that never reads it should not pay.
+   */
+  get signal(): AbortSignal {
+    if (this.timer === undefined && this.timeoutError === undefined) return NEVER_ABORTED;
+
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+
+      if (this.timeoutError !== undefined) this.controller.abort(this.timeoutError);
+    }
+
+    return this.controller.signal;
+  }
+
   /** Arms the call's deadline: at `timeoutMs` the signal aborts and the call fails. */
   startDeadline(timeoutMs: number): void {
-    this.controller = new AbortController();
-    this.signal = this.controller.signal;
     this.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
   }
 
@@ -103,6 +118,7 @@ export class CallPermit implements Permit {
     const error = new CallTimeoutError(this.owner.name, timeoutMs);
 
     this.timedOut = true;
+    this.timeoutError = error;
     // Settled first, so that an abort listener that reports an outcome changes nothing.
     this.finish('failure', error);
     this.controller?.abort(error);

@@ -5,18 +5,37 @@ const BULKHEAD_FULL_BRAND = Symbol.for('nestjs-breaker.BulkheadFullError');
 const CALL_TIMEOUT_BRAND = Symbol.for('nestjs-breaker.CallTimeoutError');
 
 /**
- * Creates an error without capturing a stack trace. Rejections are the hot path while a dependency
- * is down, and their stack would only point into the breaker, never at the failing code.
+ * Creates an instance of an error class without running its constructor, with `fields` as its own
+ * properties. Rejections are the hot path while a dependency is down: the `Error` constructor
+ * costs far more than the rejection itself, and its stack would only point into the breaker. The
+ * class gives `message` and `stack` as getters on its prototype.
  */
-function withoutStack<T>(create: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+function createRejection<T extends Error>(
+  type: abstract new (...args: never[]) => T,
+  fields: object,
+): T {
+  return Object.assign(Object.create(type.prototype) as T, fields);
+}
 
-  try {
-    return create();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+/** Gives instances made by `createRejection` a `message` built from their fields and a stack. */
+function defineLazyMessage<T extends Error>(
+  type: abstract new (...args: never[]) => T,
+  message: (error: T) => string,
+): void {
+  Object.defineProperties(type.prototype, {
+    message: {
+      configurable: true,
+      get(this: T) {
+        return message(this);
+      },
+    },
+    stack: {
+      configurable: true,
+      get(this: T) {
+        return `${this.name}: ${this.message}`;
+      },
+    },
+  });
 }
 
 /**
@@ -60,14 +79,30 @@ export class CircuitOpenError extends Error {
     readonly state: BreakerState,
     readonly retryAfter: number | undefined,
   ) {
-    super(`Circuit "${breaker}" is ${state}; the call was rejected without being attempted.`);
+    super(circuitOpenMessage(breaker, state));
   }
 
-  /** Creates the error without capturing a stack trace. */
-  static create(breaker: string, state: BreakerState, retryAfter: number | undefined) {
-    return withoutStack(() => new CircuitOpenError(breaker, state, retryAfter));
+  /** Creates the error without running the `Error` constructor or capturing a stack trace. */
+  static create(
+    breaker: string,
+    state: BreakerState,
+    retryAfter: number | undefined,
+  ): CircuitOpenError {
+    return createRejection(CircuitOpenError, {
+      name: 'CircuitOpenError',
+      [CIRCUIT_OPEN_BRAND]: true,
+      breaker,
+      state,
+      retryAfter,
+    });
   }
 }
+
+function circuitOpenMessage(breaker: string, state: BreakerState): string {
+  return `Circuit "${breaker}" is ${state}; the call was rejected without being attempted.`;
+}
+
+defineLazyMessage(CircuitOpenError, (error) => circuitOpenMessage(error.breaker, error.state));
 
 /**
  * Rejects a call that outlived the breaker's `callTimeout`. The call's `AbortSignal` is aborted
@@ -105,14 +140,27 @@ export class BulkheadFullError extends Error {
     readonly breaker: string,
     readonly maxConcurrent: number,
   ) {
-    super(`Breaker "${breaker}" already runs ${maxConcurrent} concurrent calls; call rejected.`);
+    super(bulkheadFullMessage(breaker, maxConcurrent));
   }
 
-  /** Creates the error without capturing a stack trace. */
-  static create(breaker: string, maxConcurrent: number) {
-    return withoutStack(() => new BulkheadFullError(breaker, maxConcurrent));
+  /** Creates the error without running the `Error` constructor or capturing a stack trace. */
+  static create(breaker: string, maxConcurrent: number): BulkheadFullError {
+    return createRejection(BulkheadFullError, {
+      name: 'BulkheadFullError',
+      [BULKHEAD_FULL_BRAND]: true,
+      breaker,
+      maxConcurrent,
+    });
   }
 }
+
+function bulkheadFullMessage(breaker: string, maxConcurrent: number): string {
+  return `Breaker "${breaker}" already runs ${maxConcurrent} concurrent calls; call rejected.`;
+}
+
+defineLazyMessage(BulkheadFullError, (error) =>
+  bulkheadFullMessage(error.breaker, error.maxConcurrent),
+);
 
 function hasBrand(error: unknown, brand: symbol): boolean {
   return (

@@ -102,6 +102,8 @@ export class TimeWindow implements OutcomeWindow {
   private readonly bucketMs: number;
   /** Absolute index (`floor(time / bucketMs)`) of the newest bucket. */
   private bucketIndex = -Infinity;
+  /** Where the newest bucket's counts start in `counts`. */
+  private newestSlot = 0;
   private calls = 0;
   private failures = 0;
   private slowCalls = 0;
@@ -111,13 +113,14 @@ export class TimeWindow implements OutcomeWindow {
     private readonly buckets: number,
   ) {
     this.bucketMs = duration / buckets;
-    this.counts = new Array<number>(buckets * 3).fill(0);
+    // Built element by element so the array is packed, not holey.
+    this.counts = Array.from({ length: buckets * 3 }, () => 0);
   }
 
   record(failed: boolean, slow: boolean, now: number): void {
     this.advance(now);
 
-    const slot = (this.bucketIndex % this.buckets) * 3;
+    const slot = this.newestSlot;
 
     this.counts[slot]++;
     this.calls++;
@@ -156,6 +159,7 @@ export class TimeWindow implements OutcomeWindow {
     if (snapshot.kind !== 'time' || snapshot.counts.length !== this.counts.length) return;
 
     this.bucketIndex = snapshot.bucketIndex;
+    this.newestSlot = this.slotOf(snapshot.bucketIndex);
 
     for (let slot = 0; slot < this.counts.length; slot += 3) {
       this.counts[slot] = snapshot.counts[slot];
@@ -177,11 +181,16 @@ export class TimeWindow implements OutcomeWindow {
       this.clear();
     } else {
       for (let expired = this.bucketIndex + 1; expired <= index; expired++) {
-        this.evict((expired % this.buckets) * 3);
+        this.evict(this.slotOf(expired));
       }
     }
 
     this.bucketIndex = index;
+    this.newestSlot = this.slotOf(index);
+  }
+
+  private slotOf(bucketIndex: number): number {
+    return (bucketIndex % this.buckets) * 3;
   }
 
   private evict(slot: number): void {
