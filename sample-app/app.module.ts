@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { Registry } from 'prom-client';
 
 import { CircuitBreakerModule } from '../lib/index.js';
 import type { BreakerOptions } from '../lib/index.js';
 import { CallTimeoutFilter } from './call-timeout.filter.js';
 import { DOWNSTREAM_URL, DownstreamClient } from './downstream/downstream.client.js';
+import { HealthController } from './health/health.controller.js';
+import { METRICS_REGISTRY, MetricsController } from './metrics/metrics.controller.js';
 import { QuoteController } from './quotes/quote.controller.js';
 import { QuoteService } from './quotes/quote.service.js';
 import { StockController } from './stock/stock.controller.js';
@@ -22,21 +26,45 @@ export const DOWNSTREAM_BREAKER = {
   callTimeout: 300,
 } as const satisfies BreakerOptions;
 
-/** The sample application: quotes with a cached fallback and stock levels without one. */
+/** What the sample application can take from its caller besides the downstream's URL. */
+export interface SampleAppOptions {
+  /**
+   * Source of the current time in milliseconds for the `downstream` breaker; tests pass a manual
+   * clock to end an open period without waiting.
+   * @default Date.now
+   */
+  clock?: () => number;
+}
+
+/**
+ * The sample application: quotes with a cached fallback, stock levels without one, the breaker's
+ * Prometheus metrics on `GET /metrics` and its health on `GET /health`.
+ */
 @Module({})
 export class AppModule {
   /**
-   * Builds the application around a downstream service.
+   * Builds the application around a downstream service. Each call creates its own prom-client
+   * `Registry`, so that several applications can run in one process.
    *
    * @param downstreamUrl base URL of the downstream, such as `http://127.0.0.1:41234`
+   * @param options the breaker's clock
    */
-  static forDownstream(downstreamUrl: string): DynamicModule {
+  static forDownstream(downstreamUrl: string, options: SampleAppOptions = {}): DynamicModule {
+    const metrics = new Registry();
+
     return {
       module: AppModule,
-      imports: [CircuitBreakerModule.forRoot({ breakers: { downstream: DOWNSTREAM_BREAKER } })],
-      controllers: [QuoteController, StockController],
+      imports: [
+        CircuitBreakerModule.forRoot({
+          breakers: { downstream: { ...DOWNSTREAM_BREAKER, clock: options.clock } },
+          metrics: { prometheus: { registry: metrics } },
+        }),
+        TerminusModule,
+      ],
+      controllers: [QuoteController, StockController, MetricsController, HealthController],
       providers: [
         { provide: DOWNSTREAM_URL, useValue: downstreamUrl },
+        { provide: METRICS_REGISTRY, useValue: metrics },
         { provide: APP_FILTER, useClass: CallTimeoutFilter },
         DownstreamClient,
         QuoteService,

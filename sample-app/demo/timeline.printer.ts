@@ -1,4 +1,5 @@
 import type { StateChangeEvent } from '../../lib/index.js';
+import type { HealthReading } from './observability.probe.js';
 import type { RequestRecord } from './traffic.driver.js';
 
 /** The breaker settings a timeline quotes when it explains a transition. */
@@ -13,7 +14,8 @@ export interface TimelineSettings {
 
 /**
  * Prints the demo's timeline: a header per phase, each state transition as it happens with its
- * reason, and a summary of the phase's requests when it ends.
+ * reason, a summary of the phase's requests when it ends, and what `/health` and `/metrics`
+ * reported then.
  */
 export class Timeline {
   private readonly lastErrors = new Map<string, unknown>();
@@ -47,6 +49,18 @@ export class Timeline {
   endPhase(records: readonly RequestRecord[]): void {
     for (const line of formatPhaseSummary(records)) {
       this.write(line);
+    }
+  }
+
+  /** Prints what `/health` answered. */
+  health(reading: HealthReading): void {
+    this.write(formatHealth(reading));
+  }
+
+  /** Prints metric samples read from `/metrics`, one a line. */
+  samples(samples: readonly string[]): void {
+    for (const sample of samples) {
+      this.write(`  /metrics  ${sample}`);
     }
   }
 }
@@ -91,6 +105,15 @@ export function formatPhaseSummary(records: readonly RequestRecord[]): string[] 
     `  ${plural(records.length, 'request')}: ${byStatus || 'none'}; ${fallbacks} served by the fallback${retryText}`,
     `  latency p50 ${formatMs(percentile(latencies, 0.5))}, p99 ${formatMs(percentile(latencies, 0.99))}`,
   ];
+}
+
+/** Formats what `/health` answered as its status and the state of each breaker it checked. */
+export function formatHealth(reading: HealthReading): string {
+  const states = Object.entries(reading.breakers)
+    .map(([name, state]) => `${name} ${state}`)
+    .join(', ');
+
+  return `  /health   ${reading.status}  ${states || 'no breaker reported'}`;
 }
 
 /**

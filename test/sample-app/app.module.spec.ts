@@ -1,47 +1,30 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 
 import { CircuitBreakerRegistry } from '../../lib/index.js';
-import { AppModule } from '../../sample-app/app.module.js';
-import { DownstreamServer } from '../../sample-app/downstream/downstream.server.js';
+import type { DownstreamServer } from '../../sample-app/downstream/downstream.server.js';
+import { openTheCircuit, startSampleApp } from './sample-app.fixture.js';
+import type { RunningSampleApp } from './sample-app.fixture.js';
 
 describe('the sample application', () => {
+  let running: RunningSampleApp;
   let downstream: DownstreamServer;
   let app: INestApplication;
-  let baseUrl: string;
 
   beforeEach(async () => {
-    downstream = new DownstreamServer();
-    const downstreamUrl = await downstream.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forDownstream(downstreamUrl)],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+    running = await startSampleApp();
+    ({ downstream, app } = running);
   });
 
-  afterEach(async () => {
-    await app.close();
-    await downstream.close();
-  });
+  afterEach(() => running.close());
 
   async function get(path: string) {
-    const response = await fetch(`${baseUrl}${path}`);
+    const { status, headers, text } = await running.request(path);
 
     return {
-      status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      body: (await response.json()) as Record<string, unknown>,
+      status,
+      retryAfter: headers.get('retry-after'),
+      body: JSON.parse(text) as Record<string, unknown>,
     };
-  }
-
-  async function openTheCircuit(): Promise<void> {
-    downstream.setMode('failing');
-
-    for (let count = 0; count < 3; count++) {
-      await get('/stock');
-    }
   }
 
   it('serves live quotes and stock levels while the downstream is healthy', async () => {
@@ -75,13 +58,13 @@ describe('the sample application', () => {
   });
 
   it('opens the downstream breaker after three failures in a row', async () => {
-    await openTheCircuit();
+    await openTheCircuit(running);
 
     expect(app.get(CircuitBreakerRegistry).get('downstream').state).toBe('open');
   });
 
   it('answers 503 with Retry-After for stock while the circuit is open', async () => {
-    await openTheCircuit();
+    await openTheCircuit(running);
     const requestsBefore = downstream.requests;
 
     const rejected = await get('/stock');
@@ -94,7 +77,7 @@ describe('the sample application', () => {
 
   it('keeps serving cached quotes while the circuit is open', async () => {
     await get('/quote');
-    await openTheCircuit();
+    await openTheCircuit(running);
 
     expect(await get('/quote')).toMatchObject({ status: 200, body: { source: 'cache' } });
   });

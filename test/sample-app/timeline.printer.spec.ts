@@ -3,6 +3,7 @@ import { CallTimeoutError } from '../../lib/index.js';
 import type { RequestRecord } from '../../sample-app/demo/traffic.driver.js';
 import {
   Timeline,
+  formatHealth,
   formatPhaseSummary,
   formatTransition,
   percentile,
@@ -104,6 +105,20 @@ describe('formatPhaseSummary', () => {
   });
 });
 
+describe('formatHealth', () => {
+  it('gives the status and the state of each breaker checked', () => {
+    const line = formatHealth({ status: 503, breakers: { downstream: 'open', search: 'closed' } });
+
+    expect(line).toBe('  /health   503  downstream open, search closed');
+  });
+
+  it('says so when the report names no breaker', () => {
+    expect(formatHealth({ status: 404, breakers: {} })).toBe(
+      '  /health   404  no breaker reported',
+    );
+  });
+});
+
 describe('percentile', () => {
   it('takes the nearest rank', () => {
     const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -134,6 +149,19 @@ describe('Timeline', () => {
       '  [downstream] closed → open          3 failures in a row, last: downstream answered 500',
       '  1 request: 502 x1; 0 served by the fallback',
       '  latency p50 1 ms, p99 1 ms',
+    ]);
+  });
+
+  it('prints the health check and the metric samples after a phase', () => {
+    const lines: string[] = [];
+    const timeline = new Timeline((line) => lines.push(line), settings);
+
+    timeline.health({ status: 200, breakers: { downstream: 'closed' } });
+    timeline.samples(['circuit_breaker_state{breaker="downstream",state="closed"} 1']);
+
+    expect(lines).toEqual([
+      '  /health   200  downstream closed',
+      '  /metrics  circuit_breaker_state{breaker="downstream",state="closed"} 1',
     ]);
   });
 });
