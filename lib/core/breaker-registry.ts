@@ -34,12 +34,6 @@ interface Forwarding {
   removers: Set<() => void>;
 }
 
-interface Entry {
-  breaker: Breaker;
-  configured: boolean;
-  unsubscribe: (() => void)[];
-}
-
 /**
  * Holds named breakers with inherited configuration: `defaults`, then the named entry, then the
  * overrides given at creation. While any breaker is open it keeps one unref'd timer for the
@@ -50,7 +44,9 @@ export class BreakerRegistry implements Iterable<Breaker> {
   private readonly configured: ReadonlyMap<string, BreakerOptions>;
   private readonly maxBreakers: number;
   /** Created breakers, least recently used first. */
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Breaker>();
+  /** Per breaker, what removes the listeners forwarded to it; only breakers that have some. */
+  private readonly forwarded = new WeakMap<Breaker, (() => void)[]>();
   private readonly forwardings = new Set<Forwarding>();
   private readonly lifecycle = new Map<'created' | 'evicted', Set<(breaker: Breaker) => void>>();
   private readonly openBreakers = new Set<Breaker>();
@@ -102,12 +98,12 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     if (existing !== undefined) {
       // Only a capped registry needs its entries in order of use.
-      if (!existing.configured && this.maxBreakers !== Infinity) {
+      if (this.maxBreakers !== Infinity && !this.configured.has(name)) {
         this.entries.delete(name);
         this.entries.set(name, existing);
       }
 
-      return existing.breaker;
+      return existing;
     }
 
     return this.create(name, overrides);
@@ -138,7 +134,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
       removers: new Set(),
     };
 
-    for (const entry of this.entries.values()) this.forward(entry, forwarding);
+    for (const breaker of this.entries.values()) this.forward(breaker, forwarding);
 
     this.forwardings.add(forwarding);
 
@@ -158,7 +154,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
   }
 
   [Symbol.iterator](): Iterator<Breaker> {
-    return [...this.entries.values()].map((entry) => entry.breaker)[Symbol.iterator]();
+    return [...this.entries.values()][Symbol.iterator]();
   }
 
   private create(name: string, overrides: BreakerOptions | undefined): Breaker {
@@ -169,13 +165,11 @@ export class BreakerRegistry implements Iterable<Breaker> {
       ...overrides,
       name,
     });
-    const entry: Entry = { breaker, configured, unsubscribe: [] };
-
     breaker.transitionHook = this.trackOpen;
 
-    for (const forwarding of this.forwardings) this.forward(entry, forwarding);
+    for (const forwarding of this.forwardings) this.forward(breaker, forwarding);
 
-    this.entries.set(name, entry);
+    this.entries.set(name, breaker);
 
     if (!configured) {
       this.dynamicCount++;
@@ -187,8 +181,8 @@ export class BreakerRegistry implements Iterable<Breaker> {
     return breaker;
   }
 
-  private forward(entry: Entry, forwarding: Forwarding): void {
-    const off = entry.breaker.on(
+  private forward(breaker: Breaker, forwarding: Forwarding): void {
+    const off = breaker.on(
       forwarding.event,
       forwarding.listener as BreakerListener<BreakerEventName>,
     );
@@ -198,7 +192,14 @@ export class BreakerRegistry implements Iterable<Breaker> {
     };
 
     forwarding.removers.add(remove);
-    entry.unsubscribe.push(remove);
+
+    const removers = this.forwarded.get(breaker);
+
+    if (removers === undefined) {
+      this.forwarded.set(breaker, [remove]);
+    } else {
+      removers.push(remove);
+    }
   }
 
   private addLifecycleListener(
@@ -219,19 +220,20 @@ export class BreakerRegistry implements Iterable<Breaker> {
    * until one is.
    */
   private evictBeyondCap(): void {
-    for (const [name, entry] of this.entries) {
+    for (const [name, breaker] of this.entries) {
       if (this.dynamicCount <= this.maxBreakers) return;
 
-      if (entry.configured || entry.breaker.state !== 'closed') continue;
+      if (this.configured.has(name) || breaker.state !== 'closed') continue;
 
-      if (entry.breaker.stats().inFlight !== 0) continue;
+      if (breaker.stats().inFlight !== 0) continue;
 
       this.entries.delete(name);
       this.dynamicCount--;
-      entry.breaker.transitionHook = undefined;
-      entry.unsubscribe.forEach((remove) => remove());
-      this.openBreakers.delete(entry.breaker);
-      this.lifecycle.get('evicted')?.forEach((listener) => listener(entry.breaker));
+      breaker.transitionHook = undefined;
+      this.forwarded.get(breaker)?.forEach((remove) => remove());
+      this.forwarded.delete(breaker);
+      this.openBreakers.delete(breaker);
+      this.lifecycle.get('evicted')?.forEach((listener) => listener(breaker));
     }
   }
 

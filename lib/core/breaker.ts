@@ -24,6 +24,9 @@ import { DeferredRejection, isThenable } from './promise-interop.js';
 import { tripReason } from './trip-rules.js';
 import { validateBreakerOptions } from './validate-options.js';
 
+/** The listeners of every breaker that has none; never added to. */
+const NO_LISTENERS = new ListenerSet();
+
 /** The result handlers of one generation's untimed calls. */
 interface Settlers {
   generation: number;
@@ -44,9 +47,9 @@ export class Breaker implements PermitOwner {
   /** The name shown in errors, events, logs and metrics. */
   readonly name: string;
   private readonly options: ResolvedBreakerOptions;
-  private readonly clock: () => number;
   private readonly window: OutcomeWindow | undefined;
-  private readonly listeners = new ListenerSet();
+  /** Shared and empty until the first listener: most breakers never have one. */
+  private listeners = NO_LISTENERS;
   /** Whether calls are timed: for slow-call rules, or for metrics that asked for durations. */
   private timesCalls: boolean;
   private readonly maxConcurrent: number;
@@ -73,13 +76,16 @@ export class Breaker implements PermitOwner {
 
     this.options = resolveBreakerOptions(options);
     this.name = this.options.name;
-    this.clock = this.options.clock;
     this.timesCalls = this.options.slowCallDuration !== undefined;
     this.maxConcurrent = this.options.maxConcurrent ?? Infinity;
     this.window = createOutcomeWindow(this.options.window);
-    this.phase = { kind: 'closed', since: this.clock() };
+    this.phase = { kind: 'closed', since: this.now() };
 
     if (options.initialState !== undefined) this.restore(options.initialState);
+  }
+
+  private now(): number {
+    return this.options.clock();
   }
 
   /** The current state, brought up to date with the clock when read. */
@@ -104,7 +110,7 @@ export class Breaker implements PermitOwner {
     }
 
     const generation = this.generation;
-    const startedAt = this.timesCalls ? this.clock() : NaN;
+    const startedAt = this.timesCalls ? this.now() : NaN;
     let result: T | PromiseLike<T>;
 
     this.inFlight++;
@@ -168,24 +174,26 @@ export class Breaker implements PermitOwner {
   forceOpen(): void {
     if (this.refresh().kind === 'disabled') return;
 
-    this.transition({ kind: 'forced-open', since: this.clock() }, 'forced-open');
+    this.transition({ kind: 'forced-open', since: this.now() }, 'forced-open');
   }
 
   /** Lets every call through and records it, never tripping, until `reset()`. */
   disable(): void {
     if (this.refresh().kind === 'forced-open') return;
 
-    this.transition({ kind: 'disabled', since: this.clock() }, 'disabled');
+    this.transition({ kind: 'disabled', since: this.now() }, 'disabled');
   }
 
   /** Closes the circuit and clears every count but `rejected`, from any state. */
   reset(): void {
     this.refresh();
-    this.transition({ kind: 'closed', since: this.clock() }, 'reset');
+    this.transition({ kind: 'closed', since: this.now() }, 'reset');
   }
 
   /** Adds a listener for one event and returns a function that removes it. */
   on<E extends BreakerEventName>(event: E, listener: BreakerListener<E>): () => void {
+    if (this.listeners === NO_LISTENERS) this.listeners = new ListenerSet();
+
     return this.listeners.add(event, listener);
   }
 
@@ -193,7 +201,7 @@ export class Breaker implements PermitOwner {
   stats(): BreakerStats {
     this.refresh();
 
-    return this.statsAt(this.clock());
+    return this.statsAt(this.now());
   }
 
   /** Returns the breaker's state as plain JSON; the `initialState` option restores it exactly. */
@@ -214,7 +222,7 @@ export class Breaker implements PermitOwner {
 
   /** @internal Milliseconds until an open circuit admits probes, without making transitions. */
   msUntilHalfOpen(): number | undefined {
-    return this.phase.kind === 'open' ? this.phase.until - this.clock() : undefined;
+    return this.phase.kind === 'open' ? this.phase.until - this.now() : undefined;
   }
 
   /**
@@ -303,7 +311,7 @@ export class Breaker implements PermitOwner {
     let now = 0;
 
     if (phase.kind !== 'closed' && phase.kind !== 'disabled') {
-      now = this.clock();
+      now = this.now();
       phase = this.advance(now);
 
       if (
@@ -324,7 +332,7 @@ export class Breaker implements PermitOwner {
       if (phase.deadline === Infinity) phase.deadline = now + this.options.timeout;
     }
 
-    const permit = new CallPermit(this, this.generation, this.timesCalls ? this.clock() : NaN);
+    const permit = new CallPermit(this, this.generation, this.timesCalls ? this.now() : NaN);
 
     this.inFlight++;
 
@@ -368,7 +376,7 @@ export class Breaker implements PermitOwner {
     const phase = this.phase;
     // Calls that started before timing was switched on carry no start time.
     const timed = !Number.isNaN(startedAt);
-    const now = timed || this.window !== undefined ? this.clock() : NaN;
+    const now = timed || this.window !== undefined ? this.now() : NaN;
     const durationMs = timed ? now - startedAt : undefined;
     const slow =
       outcome !== 'ignored' &&
@@ -384,9 +392,10 @@ export class Breaker implements PermitOwner {
       this.window.record(outcome === 'failure', slow, now);
     }
 
-    this.emitOutcome(outcome, durationMs, error);
+    if (this.listeners.size !== 0) this.emitOutcome(outcome, durationMs, error);
 
-    if (phase.kind !== 'closed') return;
+    // A fast success never opens the circuit, so it needs no judging.
+    if (phase.kind !== 'closed' || (outcome !== 'failure' && !slow)) return;
 
     const reason = tripReason(
       this.options,
@@ -397,7 +406,7 @@ export class Breaker implements PermitOwner {
       now,
     );
 
-    if (reason !== undefined) this.transition(openPhase(this.options, 0, this.clock()), reason);
+    if (reason !== undefined) this.transition(openPhase(this.options, 0, this.now()), reason);
   }
 
   private recordProbe(
@@ -417,9 +426,9 @@ export class Breaker implements PermitOwner {
       phase.admitted--;
     } else if (failed) {
       this.reopenCount++;
-      this.transition(openPhase(this.options, this.reopenCount, this.clock()), 'probe-failed');
+      this.transition(openPhase(this.options, this.reopenCount, this.now()), 'probe-failed');
     } else if (++phase.succeeded >= this.options.maxRequests) {
-      this.transition({ kind: 'closed', since: this.clock() }, 'probes-succeeded');
+      this.transition({ kind: 'closed', since: this.now() }, 'probes-succeeded');
     }
   }
 
@@ -438,7 +447,7 @@ export class Breaker implements PermitOwner {
   private refresh(): Phase {
     const kind = this.phase.kind;
 
-    return kind === 'open' || kind === 'half-open' ? this.advance(this.clock()) : this.phase;
+    return kind === 'open' || kind === 'half-open' ? this.advance(this.now()) : this.phase;
   }
 
   /**
@@ -484,7 +493,7 @@ export class Breaker implements PermitOwner {
         from,
         to: next.kind,
         reason,
-        stats: this.statsAt(this.clock()),
+        stats: this.statsAt(this.now()),
       });
     }
   }

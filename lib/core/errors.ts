@@ -4,25 +4,28 @@ const CIRCUIT_OPEN_BRAND = Symbol.for('nestjs-breaker.CircuitOpenError');
 const BULKHEAD_FULL_BRAND = Symbol.for('nestjs-breaker.BulkheadFullError');
 const CALL_TIMEOUT_BRAND = Symbol.for('nestjs-breaker.CallTimeoutError');
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
- * Creates an instance of an error class without running its constructor, with `fields` as its own
- * properties. Rejections are the hot path while a dependency is down: the `Error` constructor
- * costs far more than the rejection itself, and its stack would only point into the breaker. The
- * class gives `message` and `stack` as getters on its prototype.
+ * Creates an instance of an error class without running its constructor. Rejections are the hot
+ * path while a dependency is down: the `Error` constructor costs far more than the rejection
+ * itself, and its stack would only point into the breaker. The caller then sets the fields.
  */
-function createRejection<T extends Error>(
-  type: abstract new (...args: never[]) => T,
-  fields: object,
-): T {
-  return Object.assign(Object.create(type.prototype) as T, fields);
+function blankInstance<T extends Error>(type: abstract new (...args: never[]) => T): Writable<T> {
+  return Object.create(type.prototype) as Writable<T>;
 }
 
-/** Gives instances made by `createRejection` a `message` built from their fields and a stack. */
-function defineLazyMessage<T extends Error>(
+/**
+ * Prepares the prototype of a rejection class for `blankInstance`: the brand, and `message` and
+ * `stack` as getters built from the instance's fields.
+ */
+function prepareRejectionPrototype<T extends Error>(
   type: abstract new (...args: never[]) => T,
+  brand: symbol,
   message: (error: T) => string,
 ): void {
   Object.defineProperties(type.prototype, {
+    [brand]: { value: true },
     message: {
       configurable: true,
       get(this: T) {
@@ -66,7 +69,7 @@ export class BreakerConfigError extends Error {
  */
 export class CircuitOpenError extends Error {
   override readonly name = 'CircuitOpenError';
-  readonly [CIRCUIT_OPEN_BRAND] = true;
+  declare readonly [CIRCUIT_OPEN_BRAND]: true;
 
   /**
    * @param breaker the name of the breaker that rejected the call
@@ -88,13 +91,14 @@ export class CircuitOpenError extends Error {
     state: BreakerState,
     retryAfter: number | undefined,
   ): CircuitOpenError {
-    return createRejection(CircuitOpenError, {
-      name: 'CircuitOpenError',
-      [CIRCUIT_OPEN_BRAND]: true,
-      breaker,
-      state,
-      retryAfter,
-    });
+    const error = blankInstance(CircuitOpenError);
+
+    error.name = 'CircuitOpenError';
+    error.breaker = breaker;
+    error.state = state;
+    error.retryAfter = retryAfter;
+
+    return error;
   }
 }
 
@@ -102,7 +106,9 @@ function circuitOpenMessage(breaker: string, state: BreakerState): string {
   return `Circuit "${breaker}" is ${state}; the call was rejected without being attempted.`;
 }
 
-defineLazyMessage(CircuitOpenError, (error) => circuitOpenMessage(error.breaker, error.state));
+prepareRejectionPrototype(CircuitOpenError, CIRCUIT_OPEN_BRAND, (error) =>
+  circuitOpenMessage(error.breaker, error.state),
+);
 
 /**
  * Rejects a call that outlived the breaker's `callTimeout`. The call's `AbortSignal` is aborted
@@ -130,7 +136,7 @@ export class CallTimeoutError extends Error {
  */
 export class BulkheadFullError extends Error {
   override readonly name = 'BulkheadFullError';
-  readonly [BULKHEAD_FULL_BRAND] = true;
+  declare readonly [BULKHEAD_FULL_BRAND]: true;
 
   /**
    * @param breaker the name of the breaker that rejected the call
@@ -145,12 +151,13 @@ export class BulkheadFullError extends Error {
 
   /** Creates the error without running the `Error` constructor or capturing a stack trace. */
   static create(breaker: string, maxConcurrent: number): BulkheadFullError {
-    return createRejection(BulkheadFullError, {
-      name: 'BulkheadFullError',
-      [BULKHEAD_FULL_BRAND]: true,
-      breaker,
-      maxConcurrent,
-    });
+    const error = blankInstance(BulkheadFullError);
+
+    error.name = 'BulkheadFullError';
+    error.breaker = breaker;
+    error.maxConcurrent = maxConcurrent;
+
+    return error;
   }
 }
 
@@ -158,7 +165,7 @@ function bulkheadFullMessage(breaker: string, maxConcurrent: number): string {
   return `Breaker "${breaker}" already runs ${maxConcurrent} concurrent calls; call rejected.`;
 }
 
-defineLazyMessage(BulkheadFullError, (error) =>
+prepareRejectionPrototype(BulkheadFullError, BULKHEAD_FULL_BRAND, (error) =>
   bulkheadFullMessage(error.breaker, error.maxConcurrent),
 );
 

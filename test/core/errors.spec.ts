@@ -32,3 +32,16 @@ describe('errors', () => {
     expect(error).toMatchObject({ name: 'BulkheadFullError', maxConcurrent: 4 });
   });
 });
+
+describe('errors made by their constructors', () => {
+  it('carry the brand, the message and a stack like those made for rejections', () => {
+    const constructed = new CircuitOpenError('payments', 'half-open', 200);
+    const created = CircuitOpenError.create('payments', 'half-open', 200);
+
+    expect(isCircuitOpenError(constructed)).toBe(true);
+    expect(constructed.message).toBe(created.message);
+    expect(constructed.stack).toContain('CircuitOpenError');
+    expect(created).toBeInstanceOf(CircuitOpenError);
+    expect(String(created)).toBe(`CircuitOpenError: ${created.message}`);
+  });
+});
