@@ -1,12 +1,4 @@
-import {
-  catchError,
-  defer,
-  from,
-  isObservable,
-  Observable,
-  of,
-  throwError,
-} from 'rxjs';
+import { catchError, defer, from, isObservable, Observable, of, throwError } from 'rxjs';
 import {
   type Breaker,
   type BreakerOptions,
