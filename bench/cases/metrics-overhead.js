@@ -1,0 +1,160 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { Registry } from 'prom-client';
+
+import {
+  BreakerRegistry,
+  attachOpenTelemetryMetrics,
+  attachPrometheusMetrics,
+} from '../../dist/index.js';
+import { onCallOutcome } from '../../dist/observability/call-outcomes.js';
+import {
+  check,
+  measure,
+  perRound,
+  resolvingDependency,
+  sequential,
+  timingResult,
+} from '../harness.js';
+
+const GOAL_RATIO = 1.3;
+
+/** A reader collected on demand, as a Prometheus scrape would: no timer, no export. */
+class PullReader extends MetricReader {
+  async onForceFlush() {}
+
+  async onShutdown() {}
+}
+
+/**
+ * A closed breaker from a registry with metrics attached, against a breaker from a registry
+ * without them, in front of a function that resolves at once. More subjects split the cost: call
+ * timing alone (on `Date.now` and on a clock that costs nothing), the event dispatch alone, and
+ * the outcome report into plain counters (timing and dispatch together, without prom-client or the
+ * OpenTelemetry SDK).
+ */
+export default {
+  id: 'metrics-overhead',
+  title: 'closed, success, metrics attached (Prometheus, OpenTelemetry)',
+  goal: `with metrics <= ${GOAL_RATIO} x without`,
+
+  /** @param {import('../harness.js').PROFILES['full']} profile */
+  async run(profile) {
+    const { counter, dependency } = resolvingDependency();
+    const breakerOf = (registry) => registry.getOrCreate('bench');
+    const plain = breakerOf(new BreakerRegistry());
+    const timed = breakerOf(new BreakerRegistry());
+    // Timed like the others, on a clock that costs nothing: what is left is the timed call path.
+    const timedFreeClock = breakerOf(new BreakerRegistry({ defaults: { clock: () => 0 } }));
+    const eventsRegistry = new BreakerRegistry();
+    const countersRegistry = new BreakerRegistry();
+    const prometheusRegistry = new BreakerRegistry();
+    const openTelemetryRegistry = new BreakerRegistry();
+    const promRegistry = new Registry();
+    const reader = new PullReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const events = { success: 0 };
+    const outcomes = { success: 0 };
+
+    timed.measureCallTimes();
+    timedFreeClock.measureCallTimes();
+
+    const detachers = [
+      eventsRegistry.on('success', () => events.success++),
+      onCallOutcome(countersRegistry, (_breaker, outcome) => {
+        if (outcome === 'success') outcomes.success++;
+      }),
+      await attachPrometheusMetrics(prometheusRegistry, { registry: promRegistry }),
+      await attachOpenTelemetryMetrics(openTelemetryRegistry, {
+        meter: meterProvider.getMeter('bench'),
+      }),
+    ];
+    const withEvents = breakerOf(eventsRegistry);
+    const withCounters = breakerOf(countersRegistry);
+    const withPrometheus = breakerOf(prometheusRegistry);
+    const withOpenTelemetry = breakerOf(openTelemetryRegistry);
+
+    try {
+      const results = await measure(
+        [
+          sequential('bare', counter, dependency),
+          sequential('without', counter, () => plain.call(dependency)),
+          sequential('timing', counter, () => timed.call(dependency)),
+          sequential('timingFreeClock', counter, () => timedFreeClock.call(dependency)),
+          sequential('events', counter, () => withEvents.call(dependency)),
+          sequential('counters', counter, () => withCounters.call(dependency)),
+          sequential('prometheus', counter, () => withPrometheus.call(dependency)),
+          sequential('openTelemetry', counter, () => withOpenTelemetry.call(dependency)),
+        ],
+        profile,
+      );
+
+      check(
+        events.success === withEvents.stats().successes,
+        'events: a success was not dispatched',
+      );
+      check(
+        outcomes.success === withCounters.stats().successes,
+        'counters: a success was not reported',
+      );
+      await expectPrometheusCalls(promRegistry, withPrometheus.stats().successes);
+      await expectOpenTelemetryCalls(reader, withOpenTelemetry.stats().successes);
+
+      const versus = (name) => perRound(results, (ns) => ns[name] / ns.without);
+      const ratios = {
+        'prometheus/without': versus('prometheus'),
+        'openTelemetry/without': versus('openTelemetry'),
+        'timing/without': versus('timing'),
+        'timing on a free clock/without': versus('timingFreeClock'),
+        'events/without': versus('events'),
+        'counters/without': versus('counters'),
+      };
+      const result = timingResult(results, {
+        ratios,
+        met:
+          ratios['prometheus/without'] <= GOAL_RATIO &&
+          ratios['openTelemetry/without'] <= GOAL_RATIO,
+      });
+      const ns = result.values;
+      const round = (name) => Math.round(ns[name]);
+
+      return {
+        ...result,
+        values: { ...ns, ours: Math.max(ns.prometheus, ns.openTelemetry) },
+        notes:
+          `ours: worse of Prometheus ${round('prometheus')} and OpenTelemetry ` +
+          `${round('openTelemetry')} ns; without metrics ${round('without')}, timing only ` +
+          `${round('timing')} (${round('timingFreeClock')} on a free clock), events only ${round('events')}, plain counters ${round('counters')}`,
+      };
+    } finally {
+      detachers.forEach((detach) => detach());
+      await meterProvider.shutdown();
+    }
+  },
+};
+
+/**
+ * Checks that the Prometheus call counter holds `successes` successful calls.
+ * @param {Registry} registry
+ * @param {number} successes
+ */
+async function expectPrometheusCalls(registry, successes) {
+  const metrics = await registry.getMetricsAsJSON();
+  const calls = metrics.find((metric) => metric.name === 'circuit_breaker_calls_total');
+  const counted = calls?.values.find((value) => value.labels.outcome === 'success')?.value;
+
+  check(counted === successes, `prometheus: ${counted} of ${successes} successes counted`);
+}
+
+/**
+ * Checks that the OpenTelemetry call counter holds `successes` successful calls.
+ * @param {MetricReader} reader
+ * @param {number} successes
+ */
+async function expectOpenTelemetryCalls(reader, successes) {
+  const { resourceMetrics } = await reader.collect();
+  const metrics = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  const calls = metrics.find((metric) => metric.descriptor.name === 'circuit_breaker.calls');
+  const counted = calls?.dataPoints.find((point) => point.attributes.outcome === 'success')?.value;
+
+  check(counted === successes, `openTelemetry: ${counted} of ${successes} successes counted`);
+}
