@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller.js';
 import { METRICS_REGISTRY, MetricsController } from './metrics/metrics.controller.js';
 import { QuoteController } from './quotes/quote.controller.js';
 import { QuoteService } from './quotes/quote.service.js';
+import { RecordExportService } from './records/record-export.service.js';
 import { StockController } from './stock/stock.controller.js';
 import { StockService } from './stock/stock.service.js';
 
@@ -26,10 +27,22 @@ export const DOWNSTREAM_BREAKER = {
   callTimeout: 300,
 } as const satisfies BreakerOptions;
 
+/**
+ * The `pipeline-sink` breaker, which protects the record export: three failures in a row open it
+ * for half a second, then two successful probes close it; a write that takes longer than 300 ms
+ * counts as a failure.
+ */
+export const PIPELINE_SINK_BREAKER = {
+  maxFailures: 3,
+  timeout: 500,
+  maxRequests: 2,
+  callTimeout: 300,
+} as const satisfies BreakerOptions;
+
 /** What the sample application can take from its caller besides the downstream's URL. */
 export interface SampleAppOptions {
   /**
-   * Source of the current time in milliseconds for the `downstream` breaker; tests pass a manual
+   * Source of the current time in milliseconds for the application's breakers; tests pass a manual
    * clock to end an open period without waiting.
    * @default Date.now
    */
@@ -37,8 +50,9 @@ export interface SampleAppOptions {
 }
 
 /**
- * The sample application: quotes with a cached fallback, stock levels without one, the breaker's
- * Prometheus metrics on `GET /metrics` and its health on `GET /health`.
+ * The sample application: quotes with a cached fallback, stock levels without one, a record export
+ * that queues records while its breaker is open, the breakers' Prometheus metrics on
+ * `GET /metrics` and the `downstream` breaker's health on `GET /health`.
  */
 @Module({})
 export class AppModule {
@@ -47,7 +61,7 @@ export class AppModule {
    * `Registry`, so that several applications can run in one process.
    *
    * @param downstreamUrl base URL of the downstream, such as `http://127.0.0.1:41234`
-   * @param options the breaker's clock
+   * @param options the breakers' clock
    */
   static forDownstream(downstreamUrl: string, options: SampleAppOptions = {}): DynamicModule {
     const metrics = new Registry();
@@ -56,7 +70,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         CircuitBreakerModule.forRoot({
-          breakers: { downstream: { ...DOWNSTREAM_BREAKER, clock: options.clock } },
+          breakers: {
+            downstream: { ...DOWNSTREAM_BREAKER, clock: options.clock },
+            'pipeline-sink': { ...PIPELINE_SINK_BREAKER, clock: options.clock },
+          },
           metrics: { prometheus: { registry: metrics } },
         }),
         TerminusModule,
@@ -68,6 +85,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: CallTimeoutFilter },
         DownstreamClient,
         QuoteService,
+        RecordExportService,
         StockService,
       ],
     };

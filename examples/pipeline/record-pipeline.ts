@@ -24,6 +24,12 @@ export interface RecordPipelineOptions<R> {
    * @default 1_000
    */
   retryDelayMs?: number;
+  /**
+   * Called when a record goes to the fallback queue, with the error that sent it there: the
+   * breaker's rejection (`CircuitOpenError`, `BulkheadFullError`) or the sink's failure. It runs
+   * inside a worker, so an error it throws rejects the run.
+   */
+  onDeferred?: (record: R, error: unknown) => void;
 }
 
 /** What a run did. */
@@ -33,6 +39,9 @@ export interface PipelineReport {
   /** Times a record was put in the fallback queue: rejected by the breaker or failed by the sink. */
   deferred: number;
 }
+
+/** Whether the sink stored a record, and the error that kept it from doing so. */
+type SendOutcome = { stored: true } | { stored: false; error: unknown };
 
 const PIPELINE_DEFAULTS = Object.freeze({ workers: 4, retryDelayMs: 1_000 });
 
@@ -54,6 +63,7 @@ export class RecordPipeline<R> {
   private readonly sink: RecordSink<R>;
   private readonly workers: number;
   private readonly retryDelayMs: number;
+  private readonly onDeferred: ((record: R, error: unknown) => void) | undefined;
   /** Records waiting for the sink, oldest first. */
   private readonly fallback: R[] = [];
   private delivered = 0;
@@ -74,6 +84,7 @@ export class RecordPipeline<R> {
     this.sink = options.sink;
     this.workers = workers;
     this.retryDelayMs = retryDelayMs;
+    this.onDeferred = options.onDeferred;
   }
 
   /** Records waiting in the fallback queue. */
@@ -118,10 +129,13 @@ export class RecordPipeline<R> {
   /** Takes records from the shared iterator until it ends; a record not stored is queued. */
   private async work(records: AsyncIterator<R>): Promise<void> {
     for (let next = await records.next(); !next.done; next = await records.next()) {
-      if (await this.send(next.value)) continue;
+      const outcome = await this.send(next.value);
+
+      if (outcome.stored) continue;
 
       this.fallback.push(next.value);
       this.deferred++;
+      this.onDeferred?.(next.value, outcome.error);
 
       // A failed write while the circuit stays closed is retried now; an open circuit's queue
       // waits for the circuit.
@@ -129,18 +143,18 @@ export class RecordPipeline<R> {
     }
   }
 
-  /** Sends one record through the breaker and tells whether the sink stored it. */
-  private async send(record: R): Promise<boolean> {
+  /** Sends one record through the breaker and tells whether the sink stored it, or why not. */
+  private async send(record: R): Promise<SendOutcome> {
     try {
       await this.breaker.call((signal) => this.sink(record, signal));
-    } catch {
+    } catch (error) {
       // The breaker has counted the failure (or rejected the call); the caller queues the record.
-      return false;
+      return { stored: false, error };
     }
 
     this.delivered++;
 
-    return true;
+    return { stored: true };
   }
 
   private resumeDrain(): void {
@@ -162,7 +176,7 @@ export class RecordPipeline<R> {
     while (this.fallback.length > 0) {
       const record = this.fallback.shift() as R;
 
-      if (await this.send(record)) continue;
+      if ((await this.send(record)).stored) continue;
 
       this.fallback.unshift(record);
       // retryAfter is the rest of an open period; it is 0 (a free probe slot) or unknown when the

@@ -28,3 +28,30 @@ export const DEMO_PHASES: readonly DemoPhase[] = [
   { name: 'hanging', mode: 'hanging', requests: 14, description: 'the downstream stops answering' },
   { name: 'recovering', mode: 'healthy', requests: 16, description: 'the downstream is back' },
 ];
+
+/** The record export at the end of the demo: its records, their pace and the downstream's outage. */
+export interface PipelinePhase {
+  /** Records sent, with ids 0 to `records - 1`. */
+  records: number;
+  /** Milliseconds between two records. */
+  intervalMs: number;
+  /** Records written at once. */
+  workers: number;
+  /** The downstream answers 500 from the arrival of this record on... */
+  failingFrom: number;
+  /** ...and is healthy again from the arrival of this one on. */
+  healthyFrom: number;
+}
+
+/**
+ * The `pipeline-sink` breaker's open duration (500 ms) is twelve and a half record intervals, so
+ * its end falls between two records. The downstream is back before the circuit half-opens, so the
+ * first records after the open period close it, and the queue is drained after that.
+ */
+export const PIPELINE_PHASE: PipelinePhase = {
+  records: 60,
+  intervalMs: 40,
+  workers: 4,
+  failingFrom: 20,
+  healthyFrom: 30,
+};

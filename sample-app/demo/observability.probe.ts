@@ -33,9 +33,10 @@ export class ObservabilityProbe {
    * Requests `GET /metrics` once and keeps the samples of `metrics` whose value is not 0, metric
    * by metric in the order given.
    *
+   * @param breaker keeps only the samples labelled with this breaker, when given
    * @throws Error when the endpoint does not answer 200
    */
-  async readSamples(metrics: readonly string[]): Promise<string[]> {
+  async readSamples(metrics: readonly string[], breaker?: string): Promise<string[]> {
     const response = await fetch(this.metricsUrl);
     const exposition = await response.text();
 
@@ -43,7 +44,11 @@ export class ObservabilityProbe {
       throw new Error(`GET ${this.metricsUrl} answered ${response.status}`);
     }
 
-    return metrics.flatMap((metric) => nonZeroSamples(exposition, metric));
+    const samples = metrics.flatMap((metric) => nonZeroSamples(exposition, metric));
+
+    return breaker === undefined
+      ? samples
+      : samples.filter((sample) => sample.includes(`breaker="${breaker}"`));
   }
 }
 

@@ -2,11 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
 import { CircuitBreakerRegistry } from '../../lib/index.js';
-import { AppModule, DOWNSTREAM_BREAKER } from '../app.module.js';
+import { AppModule, DOWNSTREAM_BREAKER, PIPELINE_SINK_BREAKER } from '../app.module.js';
 import { DownstreamServer } from '../downstream/downstream.server.js';
-import { DEMO_INTERVAL_MS, DEMO_PHASES, DEMO_ROUTES } from './demo.phases.js';
+import { PIPELINE_SINK, RecordExportService } from '../records/record-export.service.js';
+import { DEMO_INTERVAL_MS, DEMO_PHASES, DEMO_ROUTES, PIPELINE_PHASE } from './demo.phases.js';
 import { ObservabilityProbe } from './observability.probe.js';
+import { recordFeed } from './record.feed.js';
 import { Timeline } from './timeline.printer.js';
+import type { TimelineSettings } from './timeline.printer.js';
 import { TrafficDriver } from './traffic.driver.js';
 
 /** The metrics read after each phase: the breaker's current state. */
@@ -18,8 +21,9 @@ const FINAL_METRICS = ['circuit_breaker_transitions_total', 'circuit_breaker_cal
 /**
  * Runs the demo: starts the downstream and the application on loopback, drives traffic through
  * every phase of {@link DEMO_PHASES} and prints the timeline, with what `/health` and `/metrics`
- * report after each phase and the metrics' counters at the end. Closes everything before it
- * returns.
+ * report after each phase and the metrics' counters at the end; then exports records through the
+ * `pipeline-sink` breaker across a short outage (see {@link PIPELINE_PHASE}) and prints where they
+ * went. Closes everything before it returns.
  *
  * @param write receives the timeline one line at a time
  */
@@ -32,7 +36,10 @@ export async function runDemo(write: (line: string) => void): Promise<void> {
     app = await NestFactory.create(AppModule.forDownstream(downstreamUrl), { logger: false });
     await app.listen(0, '127.0.0.1');
 
-    const timeline = new Timeline(write, DOWNSTREAM_BREAKER);
+    const timeline = new Timeline(write, {
+      downstream: DOWNSTREAM_BREAKER,
+      [PIPELINE_SINK]: PIPELINE_SINK_BREAKER,
+    });
     const registry = app.get(CircuitBreakerRegistry);
     registry.on('failure', (event) => timeline.failure(event.breaker, event.error));
     registry.on('state-change', (event) => timeline.transition(event));
@@ -45,7 +52,10 @@ export async function runDemo(write: (line: string) => void): Promise<void> {
     });
     const probe = new ObservabilityProbe(baseUrl);
 
-    write(describeSetup());
+    write(
+      `${describeBreaker('downstream', DOWNSTREAM_BREAKER)}; ` +
+        `GET ${DEMO_ROUTES.join(' and GET ')} in turn, one every ${DEMO_INTERVAL_MS} ms`,
+    );
     write(`while it runs: ${probe.metricsUrl} and ${probe.healthUrl}`);
 
     for (const [index, phase] of DEMO_PHASES.entries()) {
@@ -59,19 +69,55 @@ export async function runDemo(write: (line: string) => void): Promise<void> {
     const breaker = registry.get('downstream');
     write('');
     write(`final state: ${breaker.state}; ${breaker.stats().rejected} calls rejected in all`);
-    timeline.samples(await probe.readSamples(FINAL_METRICS));
+    timeline.samples(await probe.readSamples(FINAL_METRICS, 'downstream'));
+
+    write('');
+    await exportRecords(app.get(RecordExportService), downstream, timeline, write);
+    timeline.samples(await probe.readSamples(FINAL_METRICS, PIPELINE_SINK));
   } finally {
     await app?.close();
     await downstream.close();
   }
 }
 
-function describeSetup(): string {
-  const { maxFailures, timeout, maxRequests, callTimeout } = DOWNSTREAM_BREAKER;
+/**
+ * Exports the records of {@link PIPELINE_PHASE}, failing the downstream for some of them, and
+ * prints where they went and what the downstream holds.
+ */
+async function exportRecords(
+  exporter: RecordExportService,
+  downstream: DownstreamServer,
+  timeline: Timeline,
+  write: (line: string) => void,
+): Promise<void> {
+  const { records, intervalMs, workers, failingFrom, healthyFrom } = PIPELINE_PHASE;
+
+  write(
+    `pipeline   ${records} records, one every ${intervalMs} ms, ${workers} workers, ` +
+      `POST /records through breaker "${PIPELINE_SINK}"`,
+  );
+  write(`  ${describeBreaker(PIPELINE_SINK, PIPELINE_SINK_BREAKER)}`);
+  write(`  the downstream answers 500 while records ${failingFrom} to ${healthyFrom - 1} arrive`);
+
+  const feed = recordFeed({
+    records,
+    intervalMs,
+    beforeRecord: (id) => {
+      if (id === failingFrom) downstream.setMode('failing');
+
+      if (id === healthyFrom) downstream.setMode('healthy');
+    },
+  });
+  const report = await exporter.export(feed, { workers });
+
+  timeline.exportSummary(report, downstream.storedRecords);
+}
+
+function describeBreaker(name: string, settings: TimelineSettings): string {
+  const { maxFailures, timeout, maxRequests, callTimeout } = settings;
 
   return (
-    `breaker "downstream": maxFailures ${maxFailures}, timeout ${timeout} ms, ` +
-    `maxRequests ${maxRequests}, callTimeout ${callTimeout} ms; ` +
-    `GET ${DEMO_ROUTES.join(' and GET ')} in turn, one every ${DEMO_INTERVAL_MS} ms`
+    `breaker "${name}": maxFailures ${maxFailures}, timeout ${timeout} ms, ` +
+    `maxRequests ${maxRequests}, callTimeout ${callTimeout} ms`
   );
 }

@@ -1,4 +1,5 @@
 import type { StateChangeEvent } from '../../lib/index.js';
+import type { RecordExportReport } from '../records/record-export.service.js';
 import type { HealthReading } from './observability.probe.js';
 import type { RequestRecord } from './traffic.driver.js';
 
@@ -15,18 +16,18 @@ export interface TimelineSettings {
 /**
  * Prints the demo's timeline: a header per phase, each state transition as it happens with its
  * reason, a summary of the phase's requests when it ends, and what `/health` and `/metrics`
- * reported then.
+ * reported then; for the record export, where the records went.
  */
 export class Timeline {
   private readonly lastErrors = new Map<string, unknown>();
 
   /**
    * @param write receives one line at a time, without a trailing newline
-   * @param settings the breaker settings quoted in transition reasons
+   * @param settings the settings of each breaker, by name, quoted in transition reasons
    */
   constructor(
     private readonly write: (line: string) => void,
-    private readonly settings: TimelineSettings,
+    private readonly settings: Readonly<Record<string, TimelineSettings>>,
   ) {}
 
   /** Prints the header of a phase. */
@@ -40,14 +41,27 @@ export class Timeline {
     this.lastErrors.set(breaker, error);
   }
 
-  /** Prints a state transition with its reason. */
+  /** Prints a state transition with its reason; the bare reason for a breaker without settings. */
   transition(event: StateChangeEvent): void {
-    this.write(formatTransition(event, this.settings, this.lastErrors.get(event.breaker)));
+    const settings = this.settings[event.breaker];
+
+    this.write(formatTransition(event, settings, this.lastErrors.get(event.breaker)));
   }
 
   /** Prints the summary of a phase's requests. */
   endPhase(records: readonly RequestRecord[]): void {
     for (const line of formatPhaseSummary(records)) {
+      this.write(line);
+    }
+  }
+
+  /**
+   * Prints where the records of an export went, then what the downstream holds.
+   *
+   * @param stored how many times the downstream stored each record id
+   */
+  exportSummary(report: RecordExportReport, stored: ReadonlyMap<number, number>): void {
+    for (const line of formatExportSummary(report, stored)) {
       this.write(line);
     }
   }
@@ -68,11 +82,12 @@ export class Timeline {
 /**
  * Formats one transition as `  [name] from → to  reason`.
  *
+ * @param settings the breaker's settings; without them the reason is printed as the event names it
  * @param lastError the breaker's latest recorded failure, named when a failure caused the change
  */
 export function formatTransition(
   event: StateChangeEvent,
-  settings: TimelineSettings,
+  settings: TimelineSettings | undefined,
   lastError?: unknown,
 ): string {
   const arrow = `${event.from} → ${event.to}`.padEnd(22);
@@ -98,12 +113,40 @@ export function formatPhaseSummary(records: readonly RequestRecord[]): string[] 
   const retryAfter = [...new Set(records.map((record) => record.retryAfter))]
     .filter((value) => value !== undefined)
     .map((value) => `${value} s`);
-  const latencies = records.map((record) => record.latencyMs);
   const retryText = retryAfter.length > 0 ? `; Retry-After ${retryAfter.join(', ')}` : '';
 
   return [
     `  ${plural(records.length, 'request')}: ${byStatus || 'none'}; ${fallbacks} served by the fallback${retryText}`,
-    `  latency p50 ${formatMs(percentile(latencies, 0.5))}, p99 ${formatMs(percentile(latencies, 0.99))}`,
+    formatLatency(records.map((record) => record.latencyMs)),
+  ];
+}
+
+/**
+ * Formats an export as four lines: the records stored at once and queued, the queued ones
+ * drained, the latency of the writes, and what the downstream holds: records never stored (lost)
+ * and records stored more than once.
+ *
+ * @param stored how many times the downstream stored each record id
+ */
+export function formatExportSummary(
+  report: RecordExportReport,
+  stored: ReadonlyMap<number, number>,
+): string[] {
+  const queued = report.queuedWhileOpen + report.queuedOnFailure;
+  const drained = report.drainedAsProbes + report.drainedAfterClose;
+  const storedTwice = [...stored.values()].filter((times) => times > 1).length;
+
+  return [
+    `  ${plural(report.sent, 'record')} sent: ${report.storedFirstTry} stored on the first try, ` +
+      `${queued} queued (${report.queuedOnFailure} after a failed write, ` +
+      `${report.queuedWhileOpen} rejected while open)`,
+    report.drainedAsProbes === 0
+      ? `  ${drained} drained from the queue, all after the circuit closed`
+      : `  ${drained} drained from the queue: ${report.drainedAsProbes} as half-open probes, ` +
+        `${report.drainedAfterClose} after the circuit closed`,
+    formatLatency(report.writeLatenciesMs),
+    `  the downstream holds ${plural(stored.size, 'record')}: ` +
+      `${Math.max(0, report.sent - stored.size)} lost, ${storedTwice} stored twice`,
   ];
 }
 
@@ -133,9 +176,13 @@ export function percentile(values: readonly number[], fraction: number): number 
 
 function describeReason(
   event: StateChangeEvent,
-  settings: TimelineSettings,
+  settings: TimelineSettings | undefined,
   lastError: unknown,
 ): string {
+  if (settings === undefined) {
+    return event.reason;
+  }
+
   switch (event.reason) {
     case 'consecutive-failures':
       return `${settings.maxFailures} failures in a row, last: ${describeError(lastError)}`;
@@ -166,6 +213,10 @@ function describeError(error: unknown): string {
   }
 
   return error === undefined ? 'unknown' : String(error);
+}
+
+function formatLatency(latencies: readonly number[]): string {
+  return `  latency p50 ${formatMs(percentile(latencies, 0.5))}, p99 ${formatMs(percentile(latencies, 0.99))}`;
 }
 
 function plural(count: number, noun: string): string {

@@ -21,9 +21,22 @@ export interface StockLevel {
   available: number;
 }
 
+/** The body `POST /records` takes: one record of the data pipeline. */
+export interface StoredRecord {
+  id: number;
+}
+
+/** A request the server has read to the end, with the response it owes. */
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  body: string;
+}
+
 /**
  * Stands in for a remote dependency: a small HTTP server on loopback whose behaviour is switched
- * in-process, so a demo or a test can make it fail, hang and recover on cue.
+ * in-process, so a demo or a test can make it fail, hang and recover on cue. Besides quotes and
+ * stock levels it stores records sent with `POST /records`, counting how often each was stored.
  *
  * @example
  * const downstream = new DownstreamServer();
@@ -36,7 +49,8 @@ export class DownstreamServer {
     this.receive(request, response),
   );
 
-  private readonly held = new Set<[IncomingMessage, ServerResponse]>();
+  private readonly held = new Set<Exchange>();
+  private readonly storeCounts = new Map<number, number>();
   private currentMode: DownstreamMode = 'healthy';
   private requestCount = 0;
   private quotePrice = 100;
@@ -51,9 +65,14 @@ export class DownstreamServer {
     return this.requestCount;
   }
 
-  /** Requests received in `hanging` mode and not answered yet. */
+  /** Requests received in `hanging` mode, not answered yet, whose client still waits. */
   get hanging(): number {
     return this.held.size;
+  }
+
+  /** How many times each record id was stored by `POST /records`, in the order first stored. */
+  get storedRecords(): ReadonlyMap<number, number> {
+    return this.storeCounts;
   }
 
   /**
@@ -89,8 +108,8 @@ export class DownstreamServer {
     const held = [...this.held];
     this.held.clear();
 
-    for (const [request, response] of held) {
-      this.answer(request, response);
+    for (const exchange of held) {
+      this.answer(exchange);
     }
   }
 
@@ -109,13 +128,22 @@ export class DownstreamServer {
   }
 
   private receive(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+
     this.requestCount += 1;
-    this.answer(request, response);
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () =>
+      this.answer({ request, response, body: Buffer.concat(chunks).toString('utf8') }),
+    );
   }
 
-  private answer(request: IncomingMessage, response: ServerResponse): void {
+  private answer(exchange: Exchange): void {
+    const { request, response } = exchange;
+
     if (this.currentMode === 'hanging') {
-      this.held.add([request, response]);
+      this.held.add(exchange);
+      // A client that gives up, such as at a call deadline, is owed nothing any more.
+      response.once('close', () => this.held.delete(exchange));
 
       return;
     }
@@ -127,6 +155,12 @@ export class DownstreamServer {
     }
 
     const path = request.url ?? '/';
+
+    if (request.method === 'POST' && path === '/records') {
+      this.storeRecord(exchange);
+
+      return;
+    }
 
     if (path === '/quote') {
       this.quotePrice += 1;
@@ -144,6 +178,30 @@ export class DownstreamServer {
     this.send(response, 404, { message: 'not found' });
   }
 
+  /**
+   * Stores the record in the body and answers 201, or 400 for a body without an integer `id`. A
+   * record whose client has already gone is not stored, so that the write and its answer succeed
+   * or fail together; a held request whose client gave up is never answered at all.
+   */
+  private storeRecord({ response, body }: Exchange): void {
+    const id = parseRecordId(body);
+
+    if (id === undefined) {
+      this.send(response, 400, { message: 'expected a JSON body with an integer "id"' });
+
+      return;
+    }
+
+    if (response.destroyed) {
+      return;
+    }
+
+    const times = (this.storeCounts.get(id) ?? 0) + 1;
+
+    this.storeCounts.set(id, times);
+    this.send(response, 201, { id, times });
+  }
+
   private send(response: ServerResponse, status: number, body: object): void {
     if (response.destroyed) {
       return;
@@ -151,5 +209,16 @@ export class DownstreamServer {
 
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
+  }
+}
+
+function parseRecordId(body: string): number | undefined {
+  try {
+    const record: unknown = JSON.parse(body);
+    const id = typeof record === 'object' && record !== null && 'id' in record && record.id;
+
+    return Number.isInteger(id) ? (id as number) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -18,6 +18,7 @@ const EXPOSITION = [
   'circuit_breaker_transitions_total{breaker="downstream",from="closed",to="open"} 1',
   '# TYPE circuit_breaker_state_extra gauge',
   'circuit_breaker_state_extra{breaker="downstream"} 3',
+  'circuit_breaker_state_extra{breaker="search"} 2',
   '',
 ].join('\n');
 
@@ -110,6 +111,15 @@ describe('ObservabilityProbe', () => {
       'circuit_breaker_transitions_total{breaker="downstream",from="closed",to="open"} 1',
       'circuit_breaker_state{breaker="downstream",state="open"} 1',
     ]);
+  });
+
+  it('keeps only the samples of one breaker when asked', async () => {
+    const samples = await new ObservabilityProbe(baseUrl).readSamples(
+      ['circuit_breaker_state_extra'],
+      'search',
+    );
+
+    expect(samples).toEqual(['circuit_breaker_state_extra{breaker="search"} 2']);
   });
 
   it('fails when the metrics endpoint does not answer 200', async () => {

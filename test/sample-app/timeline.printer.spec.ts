@@ -1,8 +1,10 @@
 import type { BreakerStats, StateChangeEvent } from '../../lib/index.js';
 import { CallTimeoutError } from '../../lib/index.js';
 import type { RequestRecord } from '../../sample-app/demo/traffic.driver.js';
+import type { RecordExportReport } from '../../sample-app/records/record-export.service.js';
 import {
   Timeline,
+  formatExportSummary,
   formatHealth,
   formatPhaseSummary,
   formatTransition,
@@ -105,6 +107,51 @@ describe('formatPhaseSummary', () => {
   });
 });
 
+describe('formatExportSummary', () => {
+  const report: RecordExportReport = {
+    sent: 60,
+    storedFirstTry: 46,
+    queuedWhileOpen: 12,
+    queuedOnFailure: 2,
+    drainedAsProbes: 0,
+    drainedAfterClose: 14,
+    writeLatenciesMs: [3, 1, 2],
+  };
+  const everyRecordOnce = new Map(Array.from({ length: 60 }, (_, id) => [id, 1]));
+
+  it('says where the records went, how long writes took and what the downstream holds', () => {
+    expect(formatExportSummary(report, everyRecordOnce)).toEqual([
+      '  60 records sent: 46 stored on the first try, 14 queued (2 after a failed write, 12 rejected while open)',
+      '  14 drained from the queue, all after the circuit closed',
+      '  latency p50 2 ms, p99 3 ms',
+      '  the downstream holds 60 records: 0 lost, 0 stored twice',
+    ]);
+  });
+
+  it('counts the queued records that probed the half-open circuit', () => {
+    const lines = formatExportSummary(
+      { ...report, drainedAsProbes: 2, drainedAfterClose: 12 },
+      everyRecordOnce,
+    );
+
+    expect(lines[1]).toBe(
+      '  14 drained from the queue: 2 as half-open probes, 12 after the circuit closed',
+    );
+  });
+
+  it('counts the records the downstream lacks and those it stored more than once', () => {
+    const stored = new Map(everyRecordOnce);
+
+    stored.delete(7);
+    stored.delete(8);
+    stored.set(9, 2);
+
+    expect(formatExportSummary(report, stored)[3]).toBe(
+      '  the downstream holds 58 records: 2 lost, 1 stored twice',
+    );
+  });
+});
+
 describe('formatHealth', () => {
   it('gives the status and the state of each breaker checked', () => {
     const line = formatHealth({ status: 503, breakers: { downstream: 'open', search: 'closed' } });
@@ -136,7 +183,7 @@ describe('percentile', () => {
 describe('Timeline', () => {
   it('prints a phase header, transitions with their cause and the summary in order', () => {
     const lines: string[] = [];
-    const timeline = new Timeline((line) => lines.push(line), settings);
+    const timeline = new Timeline((line) => lines.push(line), { downstream: settings });
 
     timeline.startPhase(2, 4, 'failing', 'the downstream answers 500');
     timeline.failure('downstream', new Error('downstream answered 500'));
@@ -152,9 +199,37 @@ describe('Timeline', () => {
     ]);
   });
 
+  it('quotes the settings of the breaker that changed state', () => {
+    const lines: string[] = [];
+    const timeline = new Timeline((line) => lines.push(line), {
+      downstream: settings,
+      'pipeline-sink': { ...settings, timeout: 500 },
+    });
+
+    timeline.transition(transition('open', 'half-open', 'open-elapsed'));
+    timeline.transition({
+      ...transition('open', 'half-open', 'open-elapsed'),
+      breaker: 'pipeline-sink',
+    });
+
+    expect(lines).toEqual([
+      '  [downstream] open → half-open       open for 1000 ms, admitting 2 probes',
+      '  [pipeline-sink] open → half-open       open for 500 ms, admitting 2 probes',
+    ]);
+  });
+
+  it('prints the bare reason for a breaker it has no settings for', () => {
+    const lines: string[] = [];
+    const timeline = new Timeline((line) => lines.push(line), { downstream: settings });
+
+    timeline.transition({ ...transition('open', 'half-open', 'open-elapsed'), breaker: 'other' });
+
+    expect(lines).toEqual(['  [other] open → half-open       open-elapsed']);
+  });
+
   it('prints the health check and the metric samples after a phase', () => {
     const lines: string[] = [];
-    const timeline = new Timeline((line) => lines.push(line), settings);
+    const timeline = new Timeline((line) => lines.push(line), { downstream: settings });
 
     timeline.health({ status: 200, breakers: { downstream: 'closed' } });
     timeline.samples(['circuit_breaker_state{breaker="downstream",state="closed"} 1']);
