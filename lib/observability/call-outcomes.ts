@@ -24,6 +24,14 @@ export const CALL_OUTCOMES: readonly CallOutcome[] = [
   'timeout',
 ];
 
+/**
+ * Upper bounds of the call duration histograms' buckets, in seconds: those of `prom-client`'s
+ * default histogram, also advised to OpenTelemetry.
+ */
+export const CALL_DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
 /** Receives one ended call: its breaker, its outcome and, when measured, its duration. */
 export type CallOutcomeListener = (
   breaker: string,

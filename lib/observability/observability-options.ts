@@ -17,6 +17,7 @@ export interface PrometheusRegistry {
 export interface OpenTelemetryMeter {
   createCounter(name: string, options?: object): unknown;
   createHistogram(name: string, options?: object): unknown;
+  createObservableCounter(name: string, options?: object): unknown;
   createObservableGauge(name: string, options?: object): unknown;
 }
 
@@ -142,7 +143,12 @@ export function validateOpenTelemetryOptions(
   rejectUnknownKeys(options, ['meter'], path);
 
   const { meter } = options;
-  const instruments = ['createCounter', 'createHistogram', 'createObservableGauge'];
+  const instruments = [
+    'createCounter',
+    'createHistogram',
+    'createObservableCounter',
+    'createObservableGauge',
+  ];
 
   if (meter !== undefined && !hasMethods(meter, instruments)) {
     throw new BreakerConfigError(`${path}.meter`, meter, 'expected an OpenTelemetry Meter');

@@ -1,6 +1,7 @@
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { BreakerRegistry } from '../core/index.js';
-import { BREAKER_STATES, onCallOutcome } from './call-outcomes.js';
+import { CallCounts } from './call-counts.js';
+import { BREAKER_STATES, CALL_DURATION_BUCKETS_SECONDS, onCallOutcome } from './call-outcomes.js';
 import {
   validateOpenTelemetryOptions,
   type OpenTelemetryMetricsOptions,
@@ -18,9 +19,6 @@ export const OPENTELEMETRY_INSTRUMENT_NAMES = Object.freeze({
 /** The name of the meter taken from the global meter provider when no meter is given. */
 export const OPENTELEMETRY_METER_NAME = 'nestjs-breaker';
 
-/** Bucket boundaries in seconds, advised for the duration histogram. */
-const DURATION_BOUNDARIES_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 type OpenTelemetryModule = typeof OpenTelemetryApi;
 
 /**
@@ -29,8 +27,8 @@ type OpenTelemetryModule = typeof OpenTelemetryApi;
  *
  * - `circuit_breaker.state` (observable gauge): 1 for the current state, 0 for the others, read
  *   at each collection;
- * - `circuit_breaker.calls` (counter): outcomes `success`, `failure`, `ignored`, `rejected` and
- *   `timeout`, one per call;
+ * - `circuit_breaker.calls` (observable counter): outcomes `success`, `failure`, `ignored`,
+ *   `rejected` and `timeout`, one per call, read at each collection;
  * - `circuit_breaker.call.duration` (histogram, seconds) of the calls the breaker times (breakers
  *   with `slowCallDuration`);
  * - `circuit_breaker.transitions` (counter).
@@ -69,14 +67,14 @@ export async function attachOpenTelemetryMetrics(
   const state = meter.createObservableGauge(OPENTELEMETRY_INSTRUMENT_NAMES.state, {
     description: 'State of the circuit breaker: 1 for the current state, 0 for the others.',
   });
-  const calls = meter.createCounter(OPENTELEMETRY_INSTRUMENT_NAMES.calls, {
+  const calls = meter.createObservableCounter(OPENTELEMETRY_INSTRUMENT_NAMES.calls, {
     description: 'Calls through the circuit breaker, by outcome.',
     unit: '{call}',
   });
   const callDuration = meter.createHistogram(OPENTELEMETRY_INSTRUMENT_NAMES.callDuration, {
     description: 'Duration of the calls the circuit breaker times, by outcome.',
     unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES_SECONDS },
+    advice: { explicitBucketBoundaries: [...CALL_DURATION_BUCKETS_SECONDS] },
   });
   const transitions = meter.createCounter(OPENTELEMETRY_INSTRUMENT_NAMES.transitions, {
     description: 'State transitions of the circuit breaker.',
@@ -92,21 +90,37 @@ export async function attachOpenTelemetryMetrics(
     }
   };
 
+  // Calls are counted in plain arrays and observed at each collection: a counter's add() hashes
+  // its attributes on every call. An outcome shows once it has a call, as it would with add().
+  const callCounts = new CallCounts();
+  const observeCalls: OpenTelemetryApi.ObservableCallback = (result) => {
+    for (const { counts, labels } of callCounts) {
+      counts.forEach((count, index) => {
+        if (count > 0) result.observe(count, labels[index]);
+      });
+    }
+  };
+
   state.addCallback(observeStates);
+  calls.addCallback(observeCalls);
 
   const removers = [
+    // The SDK keeps reporting a series it no longer observes at its last value.
+    registry.on('evicted', ({ name }) => callCounts.delete(name)),
     registry.on('state-change', ({ breaker, from, to }) =>
       transitions.add(1, { breaker, from, to }),
     ),
     onCallOutcome(registry, (breaker, outcome, durationMs) => {
-      calls.add(1, { breaker, outcome });
+      // The SDK still hashes the attributes of each recording; reusing them saves the allocation.
+      const labels = callCounts.count(breaker, outcome);
 
-      if (durationMs !== undefined) callDuration.record(durationMs / 1000, { breaker, outcome });
+      if (durationMs !== undefined) callDuration.record(durationMs / 1000, labels);
     }),
   ];
 
   return () => {
     state.removeCallback(observeStates);
+    calls.removeCallback(observeCalls);
     removers.forEach((remove) => remove());
   };
 }

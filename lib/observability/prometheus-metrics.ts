@@ -1,11 +1,14 @@
 import type * as PromClient from 'prom-client';
 import type { Breaker, BreakerRegistry } from '../core/index.js';
-import { BREAKER_STATES, CALL_OUTCOMES, onCallOutcome, type CallOutcome } from './call-outcomes.js';
+import { CallCounts } from './call-counts.js';
+import { BREAKER_STATES, onCallOutcome } from './call-outcomes.js';
 import {
   validatePrometheusOptions,
   type PrometheusMetricsOptions,
+  type PrometheusRegistry,
 } from './observability-options.js';
 import { loadOptionalPeer, type PeerLoader } from './optional-peer.js';
+import { PrometheusDurationHistogram } from './prometheus-duration-histogram.js';
 
 /** The names of the Prometheus metrics, before the prefix. */
 export const PROMETHEUS_METRIC_NAMES = Object.freeze({
@@ -16,10 +19,6 @@ export const PROMETHEUS_METRIC_NAMES = Object.freeze({
 });
 
 type PromClientModule = typeof PromClient;
-
-const OUTCOME_INDEX = Object.fromEntries(
-  CALL_OUTCOMES.map((outcome, index) => [outcome, index]),
-) as Record<CallOutcome, number>;
 
 /**
  * Exports metrics about every breaker of `registry`, present and future, through `prom-client`:
@@ -95,19 +94,9 @@ export async function attachPrometheusMetrics(
     },
   });
 
-  // Calls are counted in plain arrays and handed to prom-client when scraped: a labelled
-  // increment costs a label hash on every call, and rejections are the hot path.
-  const callCounts = new Map<string, number[]>();
-  const countsOf = (breaker: string) => {
-    let counts = callCounts.get(breaker);
-
-    if (counts === undefined) {
-      counts = CALL_OUTCOMES.map(() => 0);
-      callCounts.set(breaker, counts);
-    }
-
-    return counts;
-  };
+  // Calls and durations are counted in plain arrays and handed to prom-client when scraped: a
+  // labelled increment or observation validates and hashes its labels on every call.
+  const callCounts = new CallCounts();
 
   new prom.Counter({
     name: names.calls,
@@ -117,18 +106,19 @@ export async function attachPrometheusMetrics(
     collect() {
       this.reset();
 
-      for (const [breaker, counts] of callCounts) {
-        CALL_OUTCOMES.forEach((outcome, index) => this.inc({ breaker, outcome }, counts[index]));
+      for (const { counts, labels } of callCounts) {
+        labels.forEach((each, index) => this.inc(each, counts[index]));
       }
     },
   });
 
-  const callDuration = new prom.Histogram({
-    name: names.callDuration,
-    help: 'Duration of the calls the circuit breaker times, in seconds, by outcome.',
-    labelNames: ['breaker', 'outcome'],
-    registers: [target],
-  });
+  const callDuration = new PrometheusDurationHistogram(
+    names.callDuration,
+    'Duration of the calls the circuit breaker times, in seconds, by outcome.',
+  );
+
+  (target as PrometheusRegistry).registerMetric(callDuration);
+
   const transitions = new prom.Counter({
     name: names.transitions,
     help: 'State transitions of the circuit breaker.',
@@ -137,8 +127,7 @@ export async function attachPrometheusMetrics(
   });
   const removeSeries = ({ name: breaker }: Breaker) => {
     callCounts.delete(breaker);
-
-    for (const outcome of CALL_OUTCOMES) callDuration.remove({ breaker, outcome });
+    callDuration.remove(breaker);
 
     for (const from of BREAKER_STATES) {
       for (const to of BREAKER_STATES) transitions.remove({ breaker, from, to });
@@ -146,16 +135,16 @@ export async function attachPrometheusMetrics(
   };
 
   // Every outcome of a breaker is shown from its creation on, at 0, so rate() sees the first call.
-  for (const breaker of registry) countsOf(breaker.name);
+  for (const breaker of registry) callCounts.of(breaker.name);
 
   const removers = [
-    registry.on('created', (breaker) => countsOf(breaker.name)),
+    registry.on('created', (breaker) => callCounts.of(breaker.name)),
     registry.on('evicted', removeSeries),
     registry.on('state-change', ({ breaker, from, to }) => transitions.inc({ breaker, from, to })),
     onCallOutcome(registry, (breaker, outcome, durationMs) => {
-      countsOf(breaker)[OUTCOME_INDEX[outcome]]++;
+      const labels = callCounts.count(breaker, outcome);
 
-      if (durationMs !== undefined) callDuration.observe({ breaker, outcome }, durationMs / 1000);
+      if (durationMs !== undefined) callDuration.observe(labels, durationMs / 1000);
     }),
   ];
 

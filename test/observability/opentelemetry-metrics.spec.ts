@@ -124,6 +124,36 @@ describe('attachOpenTelemetryMetrics', () => {
     ]);
   });
 
+  it('reports the calls counted so far at each collection', async () => {
+    const payments = breakers.get('payments');
+
+    await payments.call(() => 'ok');
+
+    expect(points((await reader.read()).get('circuit_breaker.calls'))).toEqual([
+      'breaker=payments,outcome=success 1',
+    ]);
+
+    await payments.call(() => 'ok');
+    await payments.call(fail).catch(() => undefined);
+
+    expect(points((await reader.read()).get('circuit_breaker.calls'))).toEqual([
+      'breaker=payments,outcome=failure 1',
+      'breaker=payments,outcome=success 2',
+    ]);
+  });
+
+  it("keeps reporting an evicted breaker's calls at their last count", async () => {
+    await breakers.getOrCreate('user-1').call(() => 'ok');
+    await reader.read();
+    await breakers.getOrCreate('user-2').call(() => 'ok');
+
+    expect(breakers.has('user-1')).toBe(false);
+    expect(points((await reader.read()).get('circuit_breaker.calls'))).toEqual([
+      'breaker=user-1,outcome=success 1',
+      'breaker=user-2,outcome=success 1',
+    ]);
+  });
+
   it('records the duration of timed calls in seconds', async () => {
     await breakers.get('search').call(() => {
       clock.advance(250);
@@ -191,6 +221,10 @@ describe('attachOpenTelemetryMetrics', () => {
 
   it.each([
     [{ meter: {} }, 'metrics.openTelemetry.meter'],
+    [
+      { meter: { createCounter() {}, createHistogram() {}, createObservableGauge() {} } },
+      'metrics.openTelemetry.meter',
+    ],
     [{ provider: {} }, 'metrics.openTelemetry.provider'],
     [1, 'metrics.openTelemetry'],
   ])('rejects %p naming %s', async (options, option) => {

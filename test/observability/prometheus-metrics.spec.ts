@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { register, Registry } from 'prom-client';
+import { Histogram, register, Registry } from 'prom-client';
 import { BreakerConfigError, BreakerRegistry } from '../../lib/core/index.js';
 import { attachPrometheusMetrics } from '../../lib/observability/index.js';
 import { StatusError, TestClock } from '../core/test-clock.js';
@@ -175,6 +175,59 @@ describe('attachPrometheusMetrics', () => {
       expect(await series(metrics, 'circuit_breaker_call_duration_seconds')).toContain(
         'circuit_breaker_call_duration_seconds_sum{breaker="payments",outcome="success"} 0.5',
       );
+    });
+
+    it("is exposed sample for sample as prom-client's own Histogram would expose it", async () => {
+      const reference = new Registry();
+      const histogram = new Histogram({
+        name: 'circuit_breaker_call_duration_seconds',
+        help: 'Duration of the calls the circuit breaker times, in seconds, by outcome.',
+        labelNames: ['breaker', 'outcome'],
+        registers: [reference],
+      });
+      const timedCall = async (
+        name: string,
+        durationMs: number,
+        outcome: 'success' | 'failure',
+      ) => {
+        await breakers
+          .get(name)
+          .call(() => {
+            clock.advance(durationMs);
+
+            return outcome === 'success' ? 'ok' : Promise.reject(new Error('down'));
+          })
+          .catch(() => undefined);
+        histogram.observe({ breaker: name, outcome }, durationMs / 1000);
+      };
+
+      for (const registry of [metrics, reference]) registry.setDefaultLabels({ region: 'eu' });
+
+      await timedCall('search', 0, 'success');
+      await timedCall('search', 5, 'failure');
+      await timedCall('payments', 30, 'success');
+      await timedCall('search', 12_000, 'failure');
+      await timedCall('search', 7, 'success');
+
+      const exposed = async (registry: Registry) => {
+        const text = await registry.metrics();
+        const json = await registry.getMetricsAsJSON();
+
+        return {
+          text: text
+            .trim()
+            .split('\n\n')
+            .find((block) => block.includes('call_duration_seconds')),
+          json: json.find((metric) => metric.name === 'circuit_breaker_call_duration_seconds'),
+        };
+      };
+
+      expect(await exposed(metrics)).toStrictEqual(await exposed(reference));
+
+      metrics.resetMetrics();
+      reference.resetMetrics();
+
+      expect(await exposed(metrics)).toStrictEqual(await exposed(reference));
     });
   });
 
