@@ -29,8 +29,8 @@ type OpenTelemetryModule = typeof OpenTelemetryApi;
  *   at each collection;
  * - `circuit_breaker.calls` (observable counter): outcomes `success`, `failure`, `ignored`,
  *   `rejected` and `timeout`, one per call, read at each collection;
- * - `circuit_breaker.call.duration` (histogram, seconds) of the calls the breaker times (breakers
- *   with `slowCallDuration`);
+ * - `circuit_breaker.call.duration` (histogram, seconds) of every call: attaching switches call
+ *   timing on for every breaker, two clock reads per call;
  * - `circuit_breaker.transitions` (counter).
  *
  * The state gauge lists only the breakers the registry holds; the API cannot drop the counters'
