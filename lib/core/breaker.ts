@@ -220,6 +220,11 @@ export class Breaker implements PermitOwner {
     };
   }
 
+  /** @internal The per-call deadline in milliseconds, or `undefined` when calls have none. */
+  get callTimeout(): number | undefined {
+    return this.options.callTimeout;
+  }
+
   /** @internal Milliseconds until an open circuit admits probes, without making transitions. */
   msUntilHalfOpen(): number | undefined {
     return this.phase.kind === 'open' ? this.phase.until - this.now() : undefined;

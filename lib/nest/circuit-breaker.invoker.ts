@@ -8,9 +8,10 @@ import {
   type Permit,
 } from '../core/index.js';
 import { withBreaker } from '../rxjs/with-breaker.operator.js';
-import { isThenable } from '../core/promise-interop.js';
+import { DeferredRejection, isThenable } from '../core/promise-interop.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
 import type { MethodInvoker } from './circuit-breaker.dispatcher.js';
+import { runInCall } from './current-call-signal.js';
 
 /**
  * How a protected method returns: a promise (an `async` method or one declared to return
@@ -32,8 +33,8 @@ export interface InvokerSettings {
   fallbackOn: CircuitBreakerFallbackOn;
 }
 
-/** A call that is under way, or one already answered without a result to track. */
-type Started = { permit: Permit; result: unknown } | { answer: unknown };
+/** A call that is under way, or one that ended before the method returned. */
+type Started = { permit: Permit; result: unknown } | { error: unknown };
 
 /** Turns whatever a method returned into an Observable of its result. */
 export function toObservable(value: unknown): Observable<unknown> {
@@ -74,11 +75,9 @@ export class CircuitBreakerInvoker implements MethodInvoker {
    * at each subscription; any other method is called as a promise.
    */
   attempt(instance: object, args: unknown[]): Promise<unknown> | Observable<unknown> {
-    const run = () => this.settings.original.apply(instance, args);
-
     return this.settings.shape === 'observable'
-      ? this.protectedSource(run)
-      : this.breaker().call(run);
+      ? this.protectedSource(() => this.settings.original.apply(instance, args))
+      : this.callThrough(instance, args);
   }
 
   /** Returns the fallback's answer when `error` is eligible for it, else throws `error`. */
@@ -126,17 +125,43 @@ export class CircuitBreakerInvoker implements MethodInvoker {
 
   /** Runs a promise-returning method; whatever happens, the caller gets a promise. */
   private invokePromise(instance: object, args: unknown[]): Promise<unknown> {
-    const called = this.breaker().call(() => this.settings.original.apply(instance, args));
+    const called = this.callThrough(instance, args);
 
     return this.settings.fallback === undefined
       ? called
       : called.catch((error: unknown) => this.recover(error, instance, args));
   }
 
+  /** Runs the method as one call of the breaker, without the fallback, and returns a promise. */
+  private callThrough(instance: object, args: unknown[]): Promise<unknown> {
+    const breaker = this.breaker();
+
+    if (breaker.callTimeout === undefined) {
+      return breaker.call(() => this.settings.original.apply(instance, args));
+    }
+
+    // `call()` would keep its permit to itself; `currentCallSignal()` needs it.
+    const started = this.start(instance, args);
+
+    if ('error' in started) {
+      return isRejection(started.error)
+        ? Promise.resolve(new DeferredRejection(started.error as Error))
+        : Promise.reject(started.error);
+    }
+
+    const { permit, result } = started;
+
+    if (isThenable(result)) return permit.track(result);
+
+    permit.success(result);
+
+    return Promise.resolve(result);
+  }
+
   private invokeUnknown(instance: object, args: unknown[]): unknown {
     const started = this.start(instance, args);
 
-    if ('answer' in started) return started.answer;
+    if ('error' in started) return this.recover(started.error, instance, args);
 
     const { permit, result } = started;
 
@@ -161,24 +186,32 @@ export class CircuitBreakerInvoker implements MethodInvoker {
   }
 
   /**
-   * Takes a permit and calls the method. A rejection, or an error the method throws before
-   * returning, is recorded and answered by the fallback at once, or thrown.
+   * Takes a permit and calls the method, inside the call's scope when the breaker has a deadline.
+   * A rejection, or an error the method throws before returning, is recorded and returned.
    */
   private start(instance: object, args: unknown[]): Started {
+    const breaker = this.breaker();
     let permit: Permit;
 
     try {
-      permit = this.breaker().acquire();
+      permit = breaker.acquire();
     } catch (rejection) {
-      return { answer: this.recover(rejection, instance, args) };
+      return { error: rejection };
     }
 
+    const { original } = this.settings;
+
     try {
-      return { permit, result: this.settings.original.apply(instance, args) };
+      const result =
+        breaker.callTimeout === undefined
+          ? original.apply(instance, args)
+          : runInCall(permit, () => original.apply(instance, args));
+
+      return { permit, result };
     } catch (error) {
       permit.failure(error);
 
-      return { answer: this.recover(error, instance, args) };
+      return { error };
     }
   }
 
@@ -190,11 +223,26 @@ export class CircuitBreakerInvoker implements MethodInvoker {
     return this.recoverObservable(this.protectedSource(create), instance, args);
   }
 
-  /** Takes a permit at each subscription and records the outcome of that subscription. */
+  /**
+   * Takes a permit at each subscription and records the outcome of that subscription. With a
+   * deadline, the method runs and its Observable is subscribed inside the call's scope.
+   */
   private protectedSource(create: () => unknown): Observable<unknown> {
-    return defer(() => toObservable(create())).pipe(
-      withBreaker({ acquire: () => this.breaker().acquire() }),
-    );
+    return defer(() => {
+      const breaker = this.breaker();
+
+      if (breaker.callTimeout === undefined) {
+        return defer(() => toObservable(create())).pipe(withBreaker(breaker));
+      }
+
+      // withBreaker subscribes to the source right after it has taken the permit.
+      let permit: Permit;
+      const source = new Observable<unknown>((subscriber) =>
+        runInCall(permit, () => toObservable(create()).subscribe(subscriber)),
+      );
+
+      return source.pipe(withBreaker({ acquire: () => (permit = breaker.acquire()) }));
+    });
   }
 
   /** Returns the fallback when `fallbackOn` lets `error` reach it. */

@@ -20,6 +20,7 @@ export type {
   CircuitBreakerModuleOptionsFactory,
 } from './circuit-breaker-module-options.interface.js';
 export { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
+export { currentCallSignal } from './current-call-signal.js';
 export {
   getCircuitBreakerToken,
   InjectCircuitBreaker,

@@ -1,6 +1,6 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 
-import { CircuitBreaker } from '../../lib/index.js';
+import { CircuitBreaker, currentCallSignal } from '../../lib/index.js';
 import { DownstreamClient } from '../downstream/downstream.client.js';
 import type { Quote } from '../downstream/downstream.server.js';
 
@@ -22,7 +22,7 @@ export class QuoteService {
   /** Fetches the latest quote; falls back to {@link QuoteService.cachedQuote}. */
   @CircuitBreaker('downstream', { fallback: 'cachedQuote', fallbackOn: 'failure' })
   async latestQuote(): Promise<QuoteResponse> {
-    const quote = await this.downstream.getJson<Quote>('/quote');
+    const quote = await this.downstream.getJson<Quote>('/quote', currentCallSignal());
     this.lastQuote = quote;
 
     return { ...quote, source: 'live' };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { CircuitBreaker } from '../../lib/index.js';
+import { CircuitBreaker, currentCallSignal } from '../../lib/index.js';
 import { DownstreamClient } from '../downstream/downstream.client.js';
 import type { StockLevel } from '../downstream/downstream.server.js';
 
@@ -12,6 +12,6 @@ export class StockService {
   /** Fetches the stock level of the demo's only product. */
   @CircuitBreaker('downstream')
   stockLevel(): Promise<StockLevel> {
-    return this.downstream.getJson<StockLevel>('/stock');
+    return this.downstream.getJson<StockLevel>('/stock', currentCallSignal());
   }
 }

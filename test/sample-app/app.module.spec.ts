@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 import type { INestApplication } from '@nestjs/common';
 
 import { CircuitBreakerRegistry } from '../../lib/index.js';
@@ -89,5 +91,17 @@ describe('the sample application', () => {
 
     expect(timedOut.status).toBe(504);
     expect(app.get(CircuitBreakerRegistry).get('downstream').stats().failures).toBe(1);
+  });
+
+  it('aborts the downstream request that outlived the call timeout', async () => {
+    downstream.setMode('hanging');
+
+    expect((await get('/stock')).status).toBe(504);
+
+    while (downstream.hanging > 0) {
+      await nextTurn();
+    }
+
+    expect(downstream.hanging).toBe(0);
   });
 });
