@@ -30,7 +30,7 @@ class PullReader extends MetricReader {
  * without them, in front of a function that resolves at once. More subjects split the cost: call
  * timing alone (on `Date.now` and on a clock that costs nothing), the event dispatch alone, and
  * the outcome report into plain counters (timing and dispatch together, without prom-client or the
- * OpenTelemetry SDK).
+ * OpenTelemetry SDK), and both exporters with `callDurations: false`, which time no call.
  */
 export default {
   id: 'metrics-overhead',
@@ -49,9 +49,14 @@ export default {
     const countersRegistry = new BreakerRegistry();
     const prometheusRegistry = new BreakerRegistry();
     const openTelemetryRegistry = new BreakerRegistry();
+    const untimedPrometheusRegistry = new BreakerRegistry();
+    const untimedOpenTelemetryRegistry = new BreakerRegistry();
     const promRegistry = new Registry();
+    const untimedPromRegistry = new Registry();
     const reader = new PullReader();
+    const untimedReader = new PullReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
+    const untimedMeterProvider = new MeterProvider({ readers: [untimedReader] });
     const events = { success: 0 };
     const outcomes = { success: 0 };
 
@@ -60,18 +65,32 @@ export default {
 
     const detachers = [
       eventsRegistry.on('success', () => events.success++),
-      onCallOutcome(countersRegistry, (_breaker, outcome) => {
-        if (outcome === 'success') outcomes.success++;
-      }),
+      onCallOutcome(
+        countersRegistry,
+        (_breaker, outcome) => {
+          if (outcome === 'success') outcomes.success++;
+        },
+        true,
+      ),
       await attachPrometheusMetrics(prometheusRegistry, { registry: promRegistry }),
       await attachOpenTelemetryMetrics(openTelemetryRegistry, {
         meter: meterProvider.getMeter('bench'),
+      }),
+      await attachPrometheusMetrics(untimedPrometheusRegistry, {
+        registry: untimedPromRegistry,
+        callDurations: false,
+      }),
+      await attachOpenTelemetryMetrics(untimedOpenTelemetryRegistry, {
+        meter: untimedMeterProvider.getMeter('bench'),
+        callDurations: false,
       }),
     ];
     const withEvents = breakerOf(eventsRegistry);
     const withCounters = breakerOf(countersRegistry);
     const withPrometheus = breakerOf(prometheusRegistry);
     const withOpenTelemetry = breakerOf(openTelemetryRegistry);
+    const withUntimedPrometheus = breakerOf(untimedPrometheusRegistry);
+    const withUntimedOpenTelemetry = breakerOf(untimedOpenTelemetryRegistry);
 
     try {
       const results = await measure(
@@ -84,6 +103,10 @@ export default {
           sequential('counters', counter, () => withCounters.call(dependency)),
           sequential('prometheus', counter, () => withPrometheus.call(dependency)),
           sequential('openTelemetry', counter, () => withOpenTelemetry.call(dependency)),
+          sequential('prometheusUntimed', counter, () => withUntimedPrometheus.call(dependency)),
+          sequential('openTelemetryUntimed', counter, () =>
+            withUntimedOpenTelemetry.call(dependency),
+          ),
         ],
         profile,
       );
@@ -98,6 +121,8 @@ export default {
       );
       await expectPrometheusCalls(promRegistry, withPrometheus.stats().successes);
       await expectOpenTelemetryCalls(reader, withOpenTelemetry.stats().successes);
+      await expectPrometheusCalls(untimedPromRegistry, withUntimedPrometheus.stats().successes);
+      await expectOpenTelemetryCalls(untimedReader, withUntimedOpenTelemetry.stats().successes);
 
       const versus = (name) => perRound(results, (ns) => ns[name] / ns.without);
       const ratios = {
@@ -107,6 +132,8 @@ export default {
         'timing on a free clock/without': versus('timingFreeClock'),
         'events/without': versus('events'),
         'counters/without': versus('counters'),
+        'prometheus, callDurations false/without': versus('prometheusUntimed'),
+        'openTelemetry, callDurations false/without': versus('openTelemetryUntimed'),
       };
       const result = timingResult(results, {
         ratios,
@@ -123,11 +150,12 @@ export default {
         notes:
           `ours: worse of Prometheus ${round('prometheus')} and OpenTelemetry ` +
           `${round('openTelemetry')} ns; without metrics ${round('without')}, timing only ` +
-          `${round('timing')} (${round('timingFreeClock')} on a free clock), events only ${round('events')}, plain counters ${round('counters')}`,
+          `${round('timing')} (${round('timingFreeClock')} on a free clock), events only ${round('events')}, plain counters ${round('counters')}; with callDurations: false, Prometheus ${round('prometheusUntimed')} and OpenTelemetry ${round('openTelemetryUntimed')}`,
       };
     } finally {
       detachers.forEach((detach) => detach());
       await meterProvider.shutdown();
+      await untimedMeterProvider.shutdown();
     }
   },
 };

@@ -42,25 +42,31 @@ export type CallOutcomeListener = (
 /**
  * Reports every call of every breaker of `registry` once, with the outcome metrics label it with.
  * A breaker announces a timeout with a `'timeout'` event right before the `'failure'` it counts
- * it as, so that failure is reported as a `timeout` instead. Switches call timing on for every
- * breaker, so that each report carries the call's duration.
+ * it as, so that failure is reported as a `timeout` instead. With `timed`, switches call timing on
+ * for every breaker, so that each report carries the call's duration; without it, a report
+ * carries one only when the breaker times its calls anyway.
  *
  * @returns a function that stops the reports
  */
 export function onCallOutcome(
   registry: BreakerRegistry,
   listener: CallOutcomeListener,
+  timed: boolean,
 ): () => void {
   const timingOut = new Set<string>();
   const report = (outcome: CallOutcome) => (event: CallEvent) => {
     listener(event.breaker, outcome, event.durationMs);
   };
+  const removers: (() => void)[] = [];
 
   // Durations are measured only when something reads them.
-  for (const breaker of registry) breaker.measureCallTimes();
+  if (timed) {
+    for (const breaker of registry) breaker.measureCallTimes();
 
-  const removers = [
-    registry.on('created', (breaker) => breaker.measureCallTimes()),
+    removers.push(registry.on('created', (breaker) => breaker.measureCallTimes()));
+  }
+
+  removers.push(
     registry.on('success', report('success')),
     registry.on('ignored', report('ignored')),
     registry.on('rejected', report('rejected')),
@@ -72,7 +78,7 @@ export function onCallOutcome(
 
       listener(event.breaker, timedOut ? 'timeout' : 'failure', event.durationMs);
     }),
-  ];
+  );
 
   return () => removers.forEach((remove) => remove());
 }

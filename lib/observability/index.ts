@@ -8,6 +8,7 @@ export { checkBreakerHealth } from './breaker-health.js';
 export type { BreakerHealth, BreakerHealthReport } from './breaker-health.js';
 export type { CallOutcome } from './call-outcomes.js';
 export type {
+  CallDurationsOption,
   MetricsOptions,
   OpenTelemetryMeter,
   OpenTelemetryMetricsOptions,

@@ -30,14 +30,15 @@ type OpenTelemetryModule = typeof OpenTelemetryApi;
  * - `circuit_breaker.calls` (observable counter): outcomes `success`, `failure`, `ignored`,
  *   `rejected` and `timeout`, one per call, read at each collection;
  * - `circuit_breaker.call.duration` (histogram, seconds) of every call: attaching switches call
- *   timing on for every breaker, two clock reads per call;
+ *   timing on for every breaker, two clock reads per call, unless `callDurations` is `false`,
+ *   which leaves this instrument out;
  * - `circuit_breaker.transitions` (counter).
  *
  * The state gauge lists only the breakers the registry holds; the API cannot drop the counters'
  * attribute sets of an evicted breaker, so the SDK's cardinality limit bounds those.
  *
  * @param registry the breakers to observe
- * @param options `true` for a meter of the global meter provider, or `{ meter }`
+ * @param options `true` for a meter of the global meter provider, or `{ meter, callDurations }`
  * @param load imports `@opentelemetry/api`; replaceable where the import must be done differently
  * @returns a function that stops the recording
  * @throws BreakerConfigError when an option is invalid, Error when `@opentelemetry/api` cannot be
@@ -52,7 +53,8 @@ export async function attachOpenTelemetryMetrics(
 
   if (options === false) return () => {};
 
-  let meter = (options === true ? undefined : options.meter) as OpenTelemetryApi.Meter | undefined;
+  const { meter: chosenMeter, callDurations = true } = options === true ? {} : options;
+  let meter = chosenMeter as OpenTelemetryApi.Meter | undefined;
 
   if (meter === undefined) {
     const api = await loadOptionalPeer<OpenTelemetryModule>(
@@ -71,11 +73,13 @@ export async function attachOpenTelemetryMetrics(
     description: 'Calls through the circuit breaker, by outcome.',
     unit: '{call}',
   });
-  const callDuration = meter.createHistogram(OPENTELEMETRY_INSTRUMENT_NAMES.callDuration, {
-    description: 'Duration of the calls the circuit breaker times, by outcome.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [...CALL_DURATION_BUCKETS_SECONDS] },
-  });
+  const callDuration = callDurations
+    ? meter.createHistogram(OPENTELEMETRY_INSTRUMENT_NAMES.callDuration, {
+        description: 'Duration of the calls the circuit breaker times, by outcome.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [...CALL_DURATION_BUCKETS_SECONDS] },
+      })
+    : undefined;
   const transitions = meter.createCounter(OPENTELEMETRY_INSTRUMENT_NAMES.transitions, {
     description: 'State transitions of the circuit breaker.',
     unit: '{transition}',
@@ -110,12 +114,16 @@ export async function attachOpenTelemetryMetrics(
     registry.on('state-change', ({ breaker, from, to }) =>
       transitions.add(1, { breaker, from, to }),
     ),
-    onCallOutcome(registry, (breaker, outcome, durationMs) => {
-      // The SDK still hashes the attributes of each recording; reusing them saves the allocation.
-      const labels = callCounts.count(breaker, outcome);
+    onCallOutcome(
+      registry,
+      (breaker, outcome, durationMs) => {
+        // The SDK still hashes the attributes of each recording; reusing them saves the allocation.
+        const labels = callCounts.count(breaker, outcome);
 
-      if (durationMs !== undefined) callDuration.record(durationMs / 1000, labels);
-    }),
+        if (durationMs !== undefined) callDuration?.record(durationMs / 1000, labels);
+      },
+      callDurations,
+    ),
   ];
 
   return () => {

@@ -28,14 +28,15 @@ type PromClientModule = typeof PromClient;
  * - `circuit_breaker_calls_total{breaker,outcome}`: outcomes `success`, `failure`, `ignored`,
  *   `rejected` and `timeout`, one per call;
  * - `circuit_breaker_call_duration_seconds{breaker,outcome}`: a histogram of every call's
- *   duration; attaching switches call timing on for every breaker, two clock reads per call;
+ *   duration; attaching switches call timing on for every breaker, two clock reads per call,
+ *   unless `callDurations` is `false`, which leaves this metric out;
  * - `circuit_breaker_transitions_total{breaker,from,to}`.
  *
  * A breaker the registry evicts takes its series with it, so names from user input cannot grow
  * the series without end.
  *
  * @param registry the breakers to observe
- * @param options `true` for prom-client's global registry, or `{ registry, prefix }`
+ * @param options `true` for prom-client's global registry, or `{ registry, prefix, callDurations }`
  * @param load imports `prom-client`; replaceable where the import must be done differently
  * @returns a function that stops the updates and unregisters the metrics
  * @throws BreakerConfigError when an option is invalid, Error when `prom-client` cannot be
@@ -53,7 +54,11 @@ export async function attachPrometheusMetrics(
 
   if (options === false) return () => {};
 
-  const { registry: chosenRegistry, prefix = '' } = options === true ? {} : options;
+  const {
+    registry: chosenRegistry,
+    prefix = '',
+    callDurations = true,
+  } = options === true ? {} : options;
   const prom = await loadOptionalPeer<PromClientModule>(
     load,
     'prom-client',
@@ -66,8 +71,11 @@ export async function attachPrometheusMetrics(
     callDuration: prefix + PROMETHEUS_METRIC_NAMES.callDuration,
     transitions: prefix + PROMETHEUS_METRIC_NAMES.transitions,
   };
+  const registered = Object.values(names).filter(
+    (name) => callDurations || name !== names.callDuration,
+  );
 
-  for (const name of Object.values(names)) {
+  for (const name of registered) {
     if (target.getSingleMetric(name) !== undefined) {
       throw new Error(
         `metrics.prometheus: the prom-client registry already holds a metric named "${name}". ` +
@@ -112,12 +120,14 @@ export async function attachPrometheusMetrics(
     },
   });
 
-  const callDuration = new PrometheusDurationHistogram(
-    names.callDuration,
-    'Duration of the calls the circuit breaker times, in seconds, by outcome.',
-  );
+  const callDuration = callDurations
+    ? new PrometheusDurationHistogram(
+        names.callDuration,
+        'Duration of the calls the circuit breaker times, in seconds, by outcome.',
+      )
+    : undefined;
 
-  (target as PrometheusRegistry).registerMetric(callDuration);
+  if (callDuration !== undefined) (target as PrometheusRegistry).registerMetric(callDuration);
 
   const transitions = new prom.Counter({
     name: names.transitions,
@@ -127,7 +137,7 @@ export async function attachPrometheusMetrics(
   });
   const removeSeries = ({ name: breaker }: Breaker) => {
     callCounts.delete(breaker);
-    callDuration.remove(breaker);
+    callDuration?.remove(breaker);
 
     for (const from of BREAKER_STATES) {
       for (const to of BREAKER_STATES) transitions.remove({ breaker, from, to });
@@ -141,15 +151,19 @@ export async function attachPrometheusMetrics(
     registry.on('created', (breaker) => callCounts.of(breaker.name)),
     registry.on('evicted', removeSeries),
     registry.on('state-change', ({ breaker, from, to }) => transitions.inc({ breaker, from, to })),
-    onCallOutcome(registry, (breaker, outcome, durationMs) => {
-      const labels = callCounts.count(breaker, outcome);
+    onCallOutcome(
+      registry,
+      (breaker, outcome, durationMs) => {
+        const labels = callCounts.count(breaker, outcome);
 
-      if (durationMs !== undefined) callDuration.observe(labels, durationMs / 1000);
-    }),
+        if (durationMs !== undefined) callDuration?.observe(labels, durationMs / 1000);
+      },
+      callDurations,
+    ),
   ];
 
   return () => {
     removers.forEach((remove) => remove());
-    Object.values(names).forEach((name) => target.removeSingleMetric(name));
+    registered.forEach((name) => target.removeSingleMetric(name));
   };
 }

@@ -1,9 +1,16 @@
 /** A manual clock for breaker tests. */
 export class TestClock {
+  /** How many times the breaker read the clock. */
+  reads = 0;
+
   constructor(public now = 1_000_000) {}
 
   /** The function handed to the breaker's `clock` option. */
-  readonly read = () => this.now;
+  readonly read = () => {
+    this.reads++;
+
+    return this.now;
+  };
 
   advance(ms: number): void {
     this.now += ms;

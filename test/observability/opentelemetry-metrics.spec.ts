@@ -171,6 +171,36 @@ describe('attachOpenTelemetryMetrics', () => {
     ]);
   });
 
+  it('leaves the duration out, and the calls untimed, with callDurations: false', async () => {
+    const untimedBreakers = observedBreakers(clock);
+    const untimedReader = new OnDemandReader();
+    const untimedProvider = new MeterProvider({ readers: [untimedReader] });
+    const detachUntimed = await attachOpenTelemetryMetrics(untimedBreakers, {
+      meter: untimedProvider.getMeter('test'),
+      callDurations: false,
+    });
+
+    try {
+      const payments = untimedBreakers.get('payments');
+      const readsBefore = clock.reads;
+
+      await payments.call(() => 'ok');
+
+      expect(clock.reads).toBe(readsBefore);
+
+      const collected = await untimedReader.read();
+
+      expect(collected.has('circuit_breaker.call.duration')).toBe(false);
+      expect(points(collected.get('circuit_breaker.calls'))).toEqual([
+        'breaker=payments,outcome=success 1',
+      ]);
+    } finally {
+      detachUntimed();
+      untimedBreakers.close();
+      await untimedProvider.shutdown();
+    }
+  });
+
   it('counts every transition by origin and destination', async () => {
     const payments = breakers.get('payments');
 
@@ -226,6 +256,7 @@ describe('attachOpenTelemetryMetrics', () => {
       'metrics.openTelemetry.meter',
     ],
     [{ provider: {} }, 'metrics.openTelemetry.provider'],
+    [{ callDurations: 0 }, 'metrics.openTelemetry.callDurations'],
     [1, 'metrics.openTelemetry'],
   ])('rejects %p naming %s', async (options, option) => {
     const attaching = attachOpenTelemetryMetrics(breakers, options as never);

@@ -177,6 +177,33 @@ describe('attachPrometheusMetrics', () => {
       );
     });
 
+    it('is left out, and the calls go untimed, with callDurations: false', async () => {
+      const untimedBreakers = observedBreakers(clock);
+      const untimed = new Registry();
+      const detachUntimed = await attachPrometheusMetrics(untimedBreakers, {
+        registry: untimed,
+        callDurations: false,
+      });
+
+      try {
+        const payments = untimedBreakers.get('payments');
+        const readsBefore = clock.reads;
+
+        await payments.call(() => 'ok');
+
+        expect(clock.reads).toBe(readsBefore);
+        expect(untimed.getSingleMetric('circuit_breaker_call_duration_seconds')).toBeUndefined();
+        expect(await series(untimed, 'circuit_breaker_calls_total')).toContain(
+          'circuit_breaker_calls_total{breaker="payments",outcome="success"} 1',
+        );
+      } finally {
+        detachUntimed();
+        untimedBreakers.close();
+      }
+
+      expect(untimed.getMetricsAsArray()).toEqual([]);
+    });
+
     it("is exposed sample for sample as prom-client's own Histogram would expose it", async () => {
       const reference = new Registry();
       const histogram = new Histogram({
@@ -307,6 +334,7 @@ describe('attachPrometheusMetrics', () => {
       [{ prefix: 42 }, 'metrics.prometheus.prefix'],
       [{ registry: {} }, 'metrics.prometheus.registry'],
       [{ label: 'x' }, 'metrics.prometheus.label'],
+      [{ callDurations: 'no' }, 'metrics.prometheus.callDurations'],
       ['yes', 'metrics.prometheus'],
     ])('rejects %p naming %s', async (options, option) => {
       const attaching = attachPrometheusMetrics(breakers, options as never);

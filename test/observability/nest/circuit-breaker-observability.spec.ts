@@ -115,6 +115,10 @@ describe('CircuitBreakerObservability', () => {
 
     it.each([
       [{ metrics: { prometheus: { prefix: 'a-b' } } }, 'metrics.prometheus.prefix'],
+      [
+        { metrics: { openTelemetry: { callDurations: 'off' } } },
+        'metrics.openTelemetry.callDurations',
+      ],
       [{ metrics: { statsd: true } }, 'metrics.statsd'],
       [{ metrics: true }, 'metrics'],
       [{ events: 'yes' }, 'events'],
