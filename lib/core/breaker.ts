@@ -101,54 +101,24 @@ export class Breaker implements PermitOwner {
    *   the call, `CallTimeoutError` past the deadline, or whatever `fn` threw
    */
   call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
-    if (
-      this.phase.kind !== 'closed' ||
-      this.options.callTimeout !== undefined ||
-      this.inFlight >= this.maxConcurrent
-    ) {
-      return this.callWithPermit(fn);
-    }
+    return this.admitsDirectly()
+      ? this.callClosed(fn, undefined, undefined)
+      : this.callWithPermit(fn);
+  }
 
-    const generation = this.generation;
-    const startedAt = this.timesCalls ? this.now() : NaN;
-    let result: T | PromiseLike<T>;
-
-    this.inFlight++;
-
-    try {
-      result = fn(NEVER_ABORTED);
-    } catch (error) {
-      this.settle(generation, startedAt, this.classifyError(error, false), error);
-
-      return Promise.reject(error);
-    }
-
-    if (!isThenable(result)) {
-      this.settle(generation, startedAt, this.classifyResult(result), undefined);
-
-      return Promise.resolve(result);
-    }
-
-    const promise = result instanceof Promise ? result : Promise.resolve(result);
-
-    if (!this.timesCalls) {
-      const settlers = this.settlersOf(generation);
-
-      return promise.then(settlers.resolved, settlers.rejected) as Promise<T>;
-    }
-
-    return promise.then(
-      (value) => {
-        this.settle(generation, startedAt, this.classifyResult(value), undefined);
-
-        return value;
-      },
-      (error: unknown) => {
-        this.settle(generation, startedAt, this.classifyError(error, false), error);
-
-        throw error;
-      },
-    );
+  /**
+   * @internal Calls `method` on `receiver` with `args` under protection, as `call()` would call
+   * `() => method.apply(receiver, args)`, without allocating that closure on the closed path. The
+   * method receives no signal.
+   */
+  callMethod<T>(
+    method: (...args: never[]) => T | PromiseLike<T>,
+    receiver: unknown,
+    args: unknown[],
+  ): Promise<T> {
+    return this.admitsDirectly()
+      ? this.callClosed(method, receiver, args)
+      : this.callWithPermit(() => method.apply(receiver, args as never[]));
   }
 
   /** Returns a function with the parameters of `fn` that calls it through the breaker. */
@@ -257,6 +227,72 @@ export class Breaker implements PermitOwner {
     }
 
     this.settle(permit.generation, permit.startedAt, outcome, error);
+  }
+
+  /**
+   * Tells whether a call can skip the permit: the circuit is closed, calls have no deadline and
+   * the bulkhead has room.
+   */
+  private admitsDirectly(): boolean {
+    return (
+      this.phase.kind === 'closed' &&
+      this.options.callTimeout === undefined &&
+      this.inFlight < this.maxConcurrent
+    );
+  }
+
+  /**
+   * Runs one call of a closed circuit that needs no permit: the hot path. Calls `fn(signal)`, or
+   * `fn` on `receiver` with `args` when `args` are given.
+   */
+  private callClosed<T>(
+    fn: (...args: never[]) => T | PromiseLike<T>,
+    receiver: unknown,
+    args: unknown[] | undefined,
+  ): Promise<T> {
+    const generation = this.generation;
+    const startedAt = this.timesCalls ? this.now() : NaN;
+    let result: T | PromiseLike<T>;
+
+    this.inFlight++;
+
+    try {
+      result =
+        args === undefined
+          ? (fn as (signal: AbortSignal) => T | PromiseLike<T>)(NEVER_ABORTED)
+          : fn.apply(receiver, args as never[]);
+    } catch (error) {
+      this.settle(generation, startedAt, this.classifyError(error, false), error);
+
+      return Promise.reject(error);
+    }
+
+    if (!isThenable(result)) {
+      this.settle(generation, startedAt, this.classifyResult(result), undefined);
+
+      return Promise.resolve(result);
+    }
+
+    const promise = result instanceof Promise ? result : Promise.resolve(result);
+
+    if (!this.timesCalls) {
+      const settlers = this.settlersOf(generation);
+
+      return promise.then(settlers.resolved, settlers.rejected) as Promise<T>;
+    }
+
+    return promise.then(
+      (value) => {
+        this.settle(generation, startedAt, this.classifyResult(value), undefined);
+
+        return value;
+      },
+      (error: unknown) => {
+        this.settle(generation, startedAt, this.classifyError(error, false), error);
+
+        throw error;
+      },
+    );
   }
 
   /**

@@ -45,17 +45,31 @@ export function installDispatcher(prototype: object, methodName: string): Dispat
 
   if (existing !== undefined) return existing;
 
+  // The invoker is kept on the instance itself, under a key of this method's own: reading it
+  // there costs a property load, where a WeakMap lookup would cost more than the breaker's whole
+  // closed path. Instances that cannot take a property are kept in the WeakMap.
+  const invokerKey = Symbol(`nestjs-breaker.invoker(${methodName})`);
   const invokers = new WeakMap<object, MethodInvoker>();
+  const invokerOf = (instance: object): MethodInvoker | undefined =>
+    (instance as Record<symbol, MethodInvoker | undefined>)[invokerKey] ?? invokers.get(instance);
   const dispatcher: Dispatcher = {
     original: current,
-    bind: (instance, invoker) => invokers.set(instance, invoker),
+    bind: (instance, invoker) => {
+      if (Object.isExtensible(instance)) {
+        Object.defineProperty(instance, invokerKey, { value: invoker, configurable: true });
+      } else {
+        invokers.set(instance, invoker);
+      }
+    },
   };
   const dispatching: DispatchingMethod = function (this: object, ...args: unknown[]) {
-    let invoker = invokers.get(this);
+    if (typeof this !== 'object' || this === null) return current.apply(this, args);
 
-    if (invoker === undefined && earlyBinders.size > 0 && typeof this === 'object' && this) {
+    let invoker = invokerOf(this);
+
+    if (invoker === undefined && earlyBinders.size > 0) {
       earlyBinders.forEach((bindEarly) => bindEarly(this));
-      invoker = invokers.get(this);
+      invoker = invokerOf(this);
     }
 
     return invoker === undefined ? current.apply(this, args) : invoker.invoke(this, args);

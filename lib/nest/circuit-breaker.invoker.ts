@@ -137,7 +137,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
     const breaker = this.breaker();
 
     if (breaker.callTimeout === undefined) {
-      return breaker.call(() => this.settings.original.apply(instance, args));
+      return breaker.callMethod(this.settings.original, instance, args);
     }
 
     // `call()` would keep its permit to itself; `currentCallSignal()` needs it.

@@ -164,6 +164,16 @@ class FactoryMadeClient {
   }
 }
 
+class FrozenClient {
+  readonly attempts = { count: 0 };
+
+  @CircuitBreaker('frozen')
+  fetch(): never {
+    this.attempts.count++;
+    throw new Error('down');
+  }
+}
+
 describe('CircuitBreakerExplorer', () => {
   describe('stops bootstrap', () => {
     it('when a fallback method is missing, naming class, method and fallback', async () => {
@@ -263,6 +273,20 @@ describe('CircuitBreakerExplorer', () => {
     expect(() => client.fetch()).toThrow('down');
     expect(() => client.fetch()).toThrow(/is open/);
     expect(client.calls).toBe(1);
+    await moduleRef.close();
+  });
+
+  it('protects frozen instances, which cannot carry their own routing', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CircuitBreakerModule.forRoot({ defaults: { maxFailures: 1 }, logging: false })],
+      providers: [{ provide: 'CLIENT', useFactory: () => Object.freeze(new FrozenClient()) }],
+    }).compile();
+    await moduleRef.init();
+    const client = moduleRef.get<FrozenClient>('CLIENT');
+
+    expect(() => client.fetch()).toThrow('down');
+    expect(() => client.fetch()).toThrow(/is open/);
+    expect(client.attempts.count).toBe(1);
     await moduleRef.close();
   });
 
