@@ -2,6 +2,7 @@ import type { ResolvedBreakerOptions } from './breaker-options.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import type { BreakerState } from './breaker-state.js';
 import { BreakerConfigError } from './errors.js';
+import { readCount } from './outcome-counts.js';
 
 /** The breaker's inner state, with what each state needs to decide its next transition. */
 export type Phase =
@@ -65,18 +66,26 @@ export function retryAfterOf(phase: Phase, now: number, maxRequests: number): nu
   return probesFull(phase, maxRequests) ? Math.max(0, phase.deadline - now) : 0;
 }
 
+/** The half-open period's own fields of a snapshot: its succeeded probes and its deadline. */
+export function halfOpenSnapshot(
+  phase: Phase & { kind: 'half-open' },
+): Pick<BreakerSnapshot, 'probesSucceeded' | 'halfOpenDeadline'> {
+  return {
+    probesSucceeded: phase.succeeded,
+    ...(phase.deadline === Infinity ? {} : { halfOpenDeadline: phase.deadline }),
+  };
+}
+
 const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
 
 /**
  * Rebuilds a phase from a snapshot. Probes in flight when the snapshot was taken are not restored:
- * a restored half-open period starts with every probe slot free.
+ * a restored half-open period keeps its succeeded probes and its deadline, and frees the slots of
+ * the probes that were in flight.
  *
  * @throws BreakerConfigError when the snapshot is not one `toJSON()` produces
  */
 export function phaseFromSnapshot(snapshot: BreakerSnapshot): Phase {
-  const invalid = (field: string, value: unknown, expected: string) =>
-    new BreakerConfigError(`initialState.${field}`, value, expected);
-
   if (snapshot.version !== 1) throw invalid('version', snapshot.version, 'expected 1');
 
   if (!STATES.includes(snapshot.state)) {
@@ -89,14 +98,39 @@ export function phaseFromSnapshot(snapshot: BreakerSnapshot): Phase {
 
   switch (snapshot.state) {
     case 'open':
-      if (!Number.isFinite(snapshot.openUntil)) {
-        throw invalid('openUntil', snapshot.openUntil, 'expected a finite clock time');
+      if (!Number.isFinite(snapshot.openUntil) || snapshot.openUntil! < snapshot.since) {
+        throw invalid('openUntil', snapshot.openUntil, 'expected a finite clock time >= since');
       }
 
       return { kind: 'open', since: snapshot.since, until: snapshot.openUntil as number };
     case 'half-open':
-      return halfOpenPhase(snapshot.since);
+      return restoreHalfOpen(snapshot);
     default:
       return { kind: snapshot.state, since: snapshot.since };
   }
+}
+
+function restoreHalfOpen(snapshot: BreakerSnapshot): Phase {
+  const { since, halfOpenDeadline } = snapshot;
+  const succeeded =
+    snapshot.probesSucceeded === undefined ? 0 : readCount(snapshot, 'probesSucceeded');
+
+  if (
+    halfOpenDeadline !== undefined &&
+    !(Number.isFinite(halfOpenDeadline) && halfOpenDeadline >= since)
+  ) {
+    throw invalid('halfOpenDeadline', halfOpenDeadline, 'expected a finite clock time >= since');
+  }
+
+  return {
+    kind: 'half-open',
+    since,
+    admitted: succeeded,
+    succeeded,
+    deadline: halfOpenDeadline ?? Infinity,
+  };
+}
+
+function invalid(field: string, value: unknown, expected: string): BreakerConfigError {
+  return new BreakerConfigError(`initialState.${field}`, value, expected);
 }

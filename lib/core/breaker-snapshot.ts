@@ -43,6 +43,13 @@ export interface BreakerSnapshot {
   since: number;
   /** Clock time an open period ends (open only). */
   openUntil?: number;
+  /** Probes of the half-open period that have succeeded (half-open only). */
+  probesSucceeded?: number;
+  /**
+   * Clock time the half-open period re-opens undecided (half-open only, once a probe was
+   * admitted).
+   */
+  halfOpenDeadline?: number;
   /** Re-opens in a row after failed probes, driving the backoff. */
   reopenCount: number;
   consecutiveFailures: number;
@@ -57,4 +64,10 @@ export interface BreakerSnapshot {
 
 /** The contents of a rate window, for `toJSON()`. */
 export type WindowSnapshot =
-  { kind: 'count'; outcomes: number[] } | { kind: 'time'; bucketIndex: number; counts: number[] };
+  | { kind: 'count'; outcomes: number[] }
+  | {
+      kind: 'time';
+      /** The newest bucket (clock time divided by the bucket length), `null` before the first. */
+      bucketIndex: number | null;
+      counts: number[];
+    };

@@ -7,6 +7,7 @@ import type { BreakerEventName, BreakerListener, CallEvent } from './breaker-eve
 import { ListenerSet } from './breaker-events.js';
 import {
   halfOpenPhase,
+  halfOpenSnapshot,
   openPhase,
   phaseFromSnapshot,
   probesFull,
@@ -17,7 +18,7 @@ import type { BreakerSnapshot, BreakerStats } from './breaker-snapshot.js';
 import type { BreakerState, TransitionReason } from './breaker-state.js';
 import { CallPermit, NEVER_ABORTED, type Permit, type PermitOwner } from './call-permit.js';
 import { classifyError, classifyResult, type Outcome } from './classify.js';
-import { BulkheadFullError, CircuitOpenError } from './errors.js';
+import { BreakerConfigError, BulkheadFullError, CircuitOpenError } from './errors.js';
 import { createOutcomeWindow, type OutcomeWindow } from './outcome-window.js';
 import { OutcomeCounts, readCount } from './outcome-counts.js';
 import { DeferredRejection, isThenable } from './promise-interop.js';
@@ -95,7 +96,9 @@ export class Breaker implements PermitOwner {
 
   /**
    * Runs `fn` under protection. `fn` receives an `AbortSignal` that aborts at the `callTimeout`
-   * deadline (without `callTimeout`, a shared signal that never aborts).
+   * deadline (without `callTimeout`, a shared signal that never aborts). A signal costs
+   * microseconds to build, so a function that declares no parameter (`fn.length === 0`, as with
+   * `(...args) => ...`) receives the shared signal: declare the parameter to have the call's own.
    *
    * @returns the result of `fn`; rejects with `CircuitOpenError` when the circuit does not admit
    *   the call, `CallTimeoutError` past the deadline, or whatever `fn` threw
@@ -183,6 +186,7 @@ export class Breaker implements PermitOwner {
       state: phase.kind,
       since: phase.since,
       ...(phase.kind === 'open' ? { openUntil: phase.until } : {}),
+      ...(phase.kind === 'half-open' ? halfOpenSnapshot(phase) : {}),
       reopenCount: this.reopenCount,
       ...this.counts.toJSON(),
       rejected: this.rejected,
@@ -329,7 +333,7 @@ export class Breaker implements PermitOwner {
     let result: T | PromiseLike<T>;
 
     try {
-      // A function that declares no parameter cannot read the signal, so none is created for it.
+      // A function that declares no parameter is taken not to read the signal: none is built.
       result = fn(fn.length === 0 ? NEVER_ABORTED : permit.signal);
     } catch (error) {
       permit.failure(error);
@@ -575,6 +579,16 @@ export class Breaker implements PermitOwner {
     this.reopenCount = readCount(snapshot, 'reopenCount');
     this.rejected = readCount(snapshot, 'rejected');
 
-    if (snapshot.window !== undefined) this.window?.restore(snapshot.window);
+    if (snapshot.window === undefined) return;
+
+    if (this.window === undefined) {
+      throw new BreakerConfigError(
+        'initialState.window',
+        snapshot.window,
+        'this breaker has no window: it sets no rate rule',
+      );
+    }
+
+    this.window.restore(snapshot.window);
   }
 }

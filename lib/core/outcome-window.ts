@@ -1,5 +1,6 @@
 import type { WindowOptions } from './breaker-options.js';
 import type { WindowSnapshot } from './breaker-snapshot.js';
+import { BreakerConfigError } from './errors.js';
 
 /** Totals of the outcomes a window holds. */
 export interface WindowTotals {
@@ -20,8 +21,14 @@ export interface OutcomeWindow {
   totals(now: number): WindowTotals;
   clear(): void;
   toJSON(): WindowSnapshot;
+  /**
+   * Replaces the contents with those of a snapshot from a window of the same kind and size.
+   * @throws BreakerConfigError naming the part of `initialState.window` that does not fit
+   */
   restore(snapshot: WindowSnapshot): void;
 }
+
+const SNAPSHOT_PATH = 'initialState.window';
 
 const FAILED = 1;
 const SLOW = 2;
@@ -76,13 +83,29 @@ export class CountWindow implements OutcomeWindow {
   }
 
   restore(snapshot: WindowSnapshot): void {
+    const outcomes = snapshot.kind === 'count' ? snapshot.outcomes : undefined;
+
+    if (!Array.isArray(outcomes) || outcomes.length > this.size) {
+      throw new BreakerConfigError(
+        SNAPSHOT_PATH,
+        snapshot,
+        `expected the contents of a count window of ${this.size} outcomes`,
+      );
+    }
+
+    const invalid = outcomes.findIndex((outcome) => !isCountIn(outcome, FAILED | SLOW));
+
+    if (invalid !== -1) {
+      throw new BreakerConfigError(
+        `${SNAPSHOT_PATH}.outcomes`,
+        outcomes[invalid],
+        `expected integers from 0 to ${FAILED | SLOW}`,
+      );
+    }
+
     this.clear();
 
-    if (snapshot.kind !== 'count') return;
-
-    for (const outcome of snapshot.outcomes.slice(-this.size)) {
-      this.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0);
-    }
+    for (const outcome of outcomes) this.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0);
   }
 
   private subtract(outcome: number): void {
@@ -150,24 +173,63 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   toJSON(): WindowSnapshot {
-    return { kind: 'time', bucketIndex: this.bucketIndex, counts: this.counts.slice() };
+    // JSON has no -Infinity: a window that never recorded has no newest bucket.
+    const bucketIndex = Number.isFinite(this.bucketIndex) ? this.bucketIndex : null;
+
+    return { kind: 'time', bucketIndex, counts: this.counts.slice() };
   }
 
   restore(snapshot: WindowSnapshot): void {
+    const counts = snapshot.kind === 'time' ? snapshot.counts : undefined;
+
+    if (!Array.isArray(counts) || counts.length !== this.counts.length) {
+      throw new BreakerConfigError(
+        SNAPSHOT_PATH,
+        snapshot,
+        `expected the contents of a time window of ${this.buckets} buckets`,
+      );
+    }
+
+    const { bucketIndex } = snapshot as WindowSnapshot & { kind: 'time' };
+
+    if (bucketIndex !== null && !Number.isInteger(bucketIndex)) {
+      throw new BreakerConfigError(
+        `${SNAPSHOT_PATH}.bucketIndex`,
+        bucketIndex,
+        'expected an integer, or null for a window that never recorded',
+      );
+    }
+
+    for (let slot = 0; slot < counts.length; slot += 3) {
+      const [calls, failures, slowCalls] = counts.slice(slot, slot + 3);
+      const fits =
+        isCountIn(calls, bucketIndex === null ? 0 : Infinity) &&
+        isCountIn(failures, calls) &&
+        isCountIn(slowCalls, calls);
+
+      if (!fits) {
+        throw new BreakerConfigError(
+          `${SNAPSHOT_PATH}.counts`,
+          counts.slice(slot, slot + 3),
+          'expected per bucket calls, failures and slow calls: integers >= 0, none above calls',
+        );
+      }
+    }
+
     this.clear();
 
-    if (snapshot.kind !== 'time' || snapshot.counts.length !== this.counts.length) return;
+    if (bucketIndex === null) return;
 
-    this.bucketIndex = snapshot.bucketIndex;
-    this.newestSlot = this.slotOf(snapshot.bucketIndex);
+    this.bucketIndex = bucketIndex;
+    this.newestSlot = this.slotOf(bucketIndex);
 
     for (let slot = 0; slot < this.counts.length; slot += 3) {
-      this.counts[slot] = snapshot.counts[slot];
-      this.counts[slot + 1] = snapshot.counts[slot + 1];
-      this.counts[slot + 2] = snapshot.counts[slot + 2];
-      this.calls += snapshot.counts[slot];
-      this.failures += snapshot.counts[slot + 1];
-      this.slowCalls += snapshot.counts[slot + 2];
+      this.counts[slot] = counts[slot];
+      this.counts[slot + 1] = counts[slot + 1];
+      this.counts[slot + 2] = counts[slot + 2];
+      this.calls += counts[slot];
+      this.failures += counts[slot + 1];
+      this.slowCalls += counts[slot + 2];
     }
   }
 
@@ -190,7 +252,10 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   private slotOf(bucketIndex: number): number {
-    return (bucketIndex % this.buckets) * 3;
+    const { buckets } = this;
+
+    // Clock times before 0 give negative indexes, whose remainder is negative too.
+    return (((bucketIndex % buckets) + buckets) % buckets) * 3;
   }
 
   private evict(slot: number): void {
@@ -201,6 +266,11 @@ export class TimeWindow implements OutcomeWindow {
     this.counts[slot + 1] = 0;
     this.counts[slot + 2] = 0;
   }
+}
+
+/** Tells whether `value` is an integer from 0 to `max`. */
+function isCountIn(value: unknown, max: number): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max;
 }
 
 /** Creates the window the rate rules judge, or none when no rate rule is set. */

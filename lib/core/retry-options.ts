@@ -1,6 +1,6 @@
 import { definedEntries } from './breaker-options.js';
 import { BreakerConfigError } from './errors.js';
-import { checkOptionEntries, type OptionCheck } from './validate-options.js';
+import { checkOptionEntries, MAX_TIMER_MS, type OptionCheck } from './validate-options.js';
 
 /**
  * How the wait between attempts is randomised: `'full'` picks it at random between 0 and the
@@ -68,9 +68,6 @@ export const RETRY_DEFAULTS = Object.freeze({
     jitter: 'full' as RetryJitter,
   }),
 });
-
-/** The longest wait a Node.js timer can hold; a longer one would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const JITTERS: readonly RetryJitter[] = ['full', 'decorrelated', 'none'];
 

@@ -10,6 +10,9 @@ export type OptionCheck = (value: unknown) => string | undefined;
 
 type Check = OptionCheck;
 
+/** The longest delay a Node.js timer can hold; a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 const isNumber = (value: unknown): value is number =>
   typeof value === 'number' && !Number.isNaN(value);
 
@@ -20,6 +23,11 @@ const positiveDuration: Check = (value) =>
   isNumber(value) && Number.isFinite(value) && value > 0
     ? undefined
     : 'expected a finite number of milliseconds > 0';
+
+const timerDuration: Check = (value) =>
+  isNumber(value) && value > 0 && value <= MAX_TIMER_MS
+    ? undefined
+    : `expected a number of milliseconds > 0 and <= ${MAX_TIMER_MS} (the longest timer delay)`;
 
 const durationOrInfinity: Check = (value) =>
   isNumber(value) && value > 0 ? undefined : 'expected a number of milliseconds > 0 or Infinity';
@@ -52,7 +60,7 @@ const OPTION_CHECKS: Record<keyof BreakerOptions, Check | undefined> = {
   slowCallThreshold: rate,
   slowCallDuration: positiveDuration,
   minimumCalls: positiveInteger,
-  callTimeout: positiveDuration,
+  callTimeout: timerDuration,
   maxConcurrent: positiveInteger,
   isFailure: func,
   isResultFailure: func,

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { Breaker, type StateChangeEvent } from '../../lib/core/index.js';
+import { Breaker, type BreakerSnapshot, type StateChangeEvent } from '../../lib/core/index.js';
 import { boom, TestClock } from './test-clock.js';
 
 describe('manual control', () => {
@@ -201,9 +201,65 @@ describe('toJSON() and initialState', () => {
     expect(restored.state).toBe('open');
   });
 
+  it('restores a half-open period with its succeeded probes and its deadline', () => {
+    const clock = new TestClock();
+    const options = { maxFailures: 1, timeout: 5_000, maxRequests: 3, clock: clock.read };
+    const original = new Breaker(options);
+
+    original.acquire().failure(new Error('down'));
+    clock.advance(5_000);
+    original.acquire().success();
+    original.acquire();
+    clock.advance(1_000);
+
+    const restored = new Breaker({
+      ...options,
+      initialState: JSON.parse(JSON.stringify(original.toJSON())),
+    });
+
+    expect(restored.stats()).toMatchObject({ state: 'half-open', retryAfter: 0 });
+
+    restored.acquire().success();
+    restored.acquire().success();
+    expect(restored.state).toBe('closed');
+
+    const expiring = new Breaker({ ...options, initialState: original.toJSON() });
+
+    clock.advance(4_000);
+    expect(expiring.state).toBe('open');
+  });
+
   it('refuses a snapshot that toJSON() cannot have produced', () => {
     expect(
       () => new Breaker({ initialState: { ...new Breaker().toJSON(), state: 'ajar' as never } }),
     ).toThrow(/initialState\.state.*"ajar"/);
+  });
+
+  it.each([
+    [
+      'an open period that ends before it began',
+      { state: 'open', since: 10, openUntil: 5 },
+      'openUntil',
+    ],
+    [
+      'a negative count of succeeded probes',
+      { state: 'half-open', probesSucceeded: -1 },
+      'probesSucceeded',
+    ],
+    [
+      'a half-open deadline before the period began',
+      { state: 'half-open', since: 10, halfOpenDeadline: 5 },
+      'halfOpenDeadline',
+    ],
+    ['a window for a breaker that has none', { window: { kind: 'count', outcomes: [] } }, 'window'],
+  ])('refuses %s', (_case, fields, field) => {
+    const initialState = { ...new Breaker().toJSON(), ...fields } as BreakerSnapshot;
+
+    expect(() => new Breaker({ initialState })).toThrow(
+      expect.objectContaining({
+        name: 'BreakerConfigError',
+        option: `initialState.${field}`,
+      }) as Error,
+    );
   });
 });

@@ -18,6 +18,7 @@ const cases: [string, unknown, string][] = [
   ['minimumCalls', { minimumCalls: 0 }, '0'],
   ['callTimeout', { callTimeout: NaN }, 'NaN'],
   ['callTimeout', { callTimeout: Infinity }, 'Infinity'],
+  ['callTimeout', { callTimeout: 2 ** 31 }, '2147483648'],
   ['maxConcurrent', { maxConcurrent: 0 }, '0'],
   ['name', { name: '' }, '""'],
   ['name', { name: 42 }, '42'],
