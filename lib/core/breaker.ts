@@ -17,6 +17,7 @@ import {
 import type { BreakerSnapshot, BreakerStats } from './breaker-snapshot.js';
 import type { BreakerState, TransitionReason } from './breaker-state.js';
 import { CallPermit, NEVER_ABORTED, type Permit, type PermitOwner } from './call-permit.js';
+import { CallTally, type DurationObserver } from './call-tally.js';
 import { classifyError, classifyResult, type Outcome } from './classify.js';
 import { BreakerConfigError, BulkheadFullError, CircuitOpenError } from './errors.js';
 import { createOutcomeWindow, type OutcomeWindow } from './outcome-window.js';
@@ -51,8 +52,10 @@ export class Breaker implements PermitOwner {
   private readonly window: OutcomeWindow | undefined;
   /** Shared and empty until the first listener: most breakers never have one. */
   private listeners = NO_LISTENERS;
-  /** Whether calls are timed: for slow-call rules, or for metrics that asked for durations. */
+  /** Whether calls are timed: for slow-call rules, or for metrics that observe durations. */
   private timesCalls: boolean;
+  /** Created when metrics first ask for counts: most breakers are never observed. */
+  private tally: CallTally | undefined;
   private readonly maxConcurrent: number;
   private phase: Phase;
   private generation = 0;
@@ -205,11 +208,29 @@ export class Breaker implements PermitOwner {
   }
 
   /**
-   * @internal Times every call that starts from now on, so that outcome events carry
-   * `durationMs` even without `slowCallDuration`.
+   * @internal Returns the breaker's count of calls by outcome, which starts when it is first
+   * asked for.
    */
-  measureCallTimes(): void {
+  callTally(): CallTally {
+    this.tally ??= new CallTally();
+
+    return this.tally;
+  }
+
+  /**
+   * @internal Hands `observer` the outcome and duration of every call that starts from now on,
+   * timing every call while any observer is attached. Returns a function that detaches it.
+   */
+  observeDurations(observer: DurationObserver): () => void {
+    const tally = this.callTally();
+
+    tally.observers = [...tally.observers, observer];
     this.timesCalls = true;
+
+    return () => {
+      tally.observers = tally.observers.filter((each) => each !== observer);
+      this.timesCalls = this.options.slowCallDuration !== undefined || tally.observers.length > 0;
+    };
   }
 
   /** @internal Classifies a thrown error for a permit. */
@@ -226,11 +247,7 @@ export class Breaker implements PermitOwner {
 
   /** @internal Records the outcome of a permit. */
   settlePermit(permit: CallPermit, outcome: Outcome, error: unknown): void {
-    if (permit.timedOut && permit.generation === this.generation && this.listeners.size !== 0) {
-      this.listeners.emit('timeout', { breaker: this.name, error });
-    }
-
-    this.settle(permit.generation, permit.startedAt, outcome, error);
+    this.settle(permit.generation, permit.startedAt, outcome, error, permit.timedOut);
   }
 
   /**
@@ -394,14 +411,25 @@ export class Breaker implements PermitOwner {
 
   private countRejection<E extends Error>(error: E): E {
     this.rejected++;
+    this.tally?.count('rejected', undefined);
 
     if (this.listeners.size !== 0) this.listeners.emit('rejected', { breaker: this.name, error });
 
     return error;
   }
 
-  /** Ends one admitted call: counts its outcome unless the state changed since it started. */
-  private settle(generation: number, startedAt: number, outcome: Outcome, error: unknown): void {
+  /**
+   * Ends one admitted call: counts its outcome unless the state changed since it started.
+   *
+   * @param timedOut whether the breaker's own `callTimeout` ended the call
+   */
+  private settle(
+    generation: number,
+    startedAt: number,
+    outcome: Outcome,
+    error: unknown,
+    timedOut = false,
+  ): void {
     this.inFlight--;
 
     // Time may have ended the period this call belongs to: a half-open deadline that passed
@@ -410,14 +438,14 @@ export class Breaker implements PermitOwner {
 
     if (generation !== this.generation) return;
 
-    this.record(outcome, startedAt, error);
+    this.record(outcome, startedAt, error, timedOut);
   }
 
   /**
    * Counts one outcome of the current generation and makes the transition it causes. Every
    * counted outcome enters here and every automatic transition leaves from here or `advance`.
    */
-  private record(outcome: Outcome, startedAt: number, error: unknown): void {
+  private record(outcome: Outcome, startedAt: number, error: unknown, timedOut: boolean): void {
     const phase = this.phase;
     // Calls that started before timing was switched on carry no start time.
     const timed = !Number.isNaN(startedAt);
@@ -428,8 +456,9 @@ export class Breaker implements PermitOwner {
       durationMs !== undefined &&
       durationMs >= (this.options.slowCallDuration ?? Infinity);
 
-    if (phase.kind === 'half-open')
-      return this.recordProbe(phase, outcome, slow, durationMs, error);
+    if (phase.kind === 'half-open') {
+      return this.recordProbe(phase, outcome, slow, durationMs, error, timedOut);
+    }
 
     this.counts.add(outcome, slow);
 
@@ -437,7 +466,7 @@ export class Breaker implements PermitOwner {
       this.window.record(outcome === 'failure', slow, now);
     }
 
-    if (this.listeners.size !== 0) this.emitOutcome(outcome, durationMs, error);
+    this.report(outcome, durationMs, error, timedOut);
 
     // A fast success never opens the circuit, so it needs no judging.
     if (phase.kind !== 'closed' || (outcome !== 'failure' && !slow)) return;
@@ -460,12 +489,13 @@ export class Breaker implements PermitOwner {
     slow: boolean,
     durationMs: number | undefined,
     error: unknown,
+    timedOut: boolean,
   ): void {
     const failed =
       outcome === 'failure' ||
       (slow && outcome === 'success' && this.options.slowCallThreshold !== undefined);
 
-    this.emitOutcome(failed ? 'failure' : outcome, durationMs, error);
+    this.report(failed ? 'failure' : outcome, durationMs, error, timedOut);
 
     if (outcome === 'ignored') {
       phase.admitted--;
@@ -477,8 +507,21 @@ export class Breaker implements PermitOwner {
     }
   }
 
-  private emitOutcome(outcome: Outcome, durationMs: number | undefined, error: unknown): void {
+  /**
+   * Tells the tally and the listeners how a counted call ended. A call the deadline ended is a
+   * `timeout` to the tally; listeners get `'timeout'`, then the `'failure'` it counts as.
+   */
+  private report(
+    outcome: Outcome,
+    durationMs: number | undefined,
+    error: unknown,
+    timedOut: boolean,
+  ): void {
+    this.tally?.count(timedOut ? 'timeout' : outcome, durationMs);
+
     if (this.listeners.size === 0) return;
+
+    if (timedOut) this.listeners.emit('timeout', { breaker: this.name, error });
 
     const event: CallEvent = { breaker: this.name };
 

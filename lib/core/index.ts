@@ -22,6 +22,7 @@ export type {
 } from './breaker-snapshot.js';
 export type { BreakerState, TransitionReason } from './breaker-state.js';
 export type { Permit } from './call-permit.js';
+export type { CallOutcome } from './call-tally.js';
 export {
   BreakerConfigError,
   BulkheadFullError,

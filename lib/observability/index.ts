@@ -6,7 +6,6 @@ export {
 export type { EventEmitterLike } from './breaker-events.observable.js';
 export { checkBreakerHealth } from './breaker-health.js';
 export type { BreakerHealth, BreakerHealthReport } from './breaker-health.js';
-export type { CallOutcome } from './call-outcomes.js';
 export type {
   CallDurationsOption,
   MetricsOptions,

@@ -1,7 +1,12 @@
 import type * as OpenTelemetryApi from '@opentelemetry/api';
-import type { BreakerRegistry } from '../core/index.js';
-import { CallCounts } from './call-counts.js';
-import { BREAKER_STATES, CALL_DURATION_BUCKETS_SECONDS, onCallOutcome } from './call-outcomes.js';
+import { CALL_OUTCOMES } from '../core/call-tally.js';
+import type { Breaker, BreakerRegistry } from '../core/index.js';
+import {
+  BREAKER_STATES,
+  CALL_DURATION_BUCKETS_SECONDS,
+  callLabelsOf,
+  forEachBreaker,
+} from './call-outcomes.js';
 import {
   validateOpenTelemetryOptions,
   type OpenTelemetryMetricsOptions,
@@ -28,14 +33,15 @@ type OpenTelemetryModule = typeof OpenTelemetryApi;
  * - `circuit_breaker.state` (observable gauge): 1 for the current state, 0 for the others, read
  *   at each collection;
  * - `circuit_breaker.calls` (observable counter): outcomes `success`, `failure`, `ignored`,
- *   `rejected` and `timeout`, one per call, read at each collection;
+ *   `rejected` and `timeout`, one per call, counted by the breaker and read at each collection;
  * - `circuit_breaker.call.duration` (histogram, seconds) of every call: attaching switches call
  *   timing on for every breaker, two clock reads per call, unless `callDurations` is `false`,
  *   which leaves this instrument out;
  * - `circuit_breaker.transitions` (counter).
  *
- * The state gauge lists only the breakers the registry holds; the API cannot drop the counters'
- * attribute sets of an evicted breaker, so the SDK's cardinality limit bounds those.
+ * The observable instruments list only the breakers the registry holds. The SDK goes on reporting
+ * an evicted breaker's last values, and the API cannot drop the attribute sets of the histogram
+ * and the transitions counter, so the SDK's cardinality limit bounds those.
  *
  * @param registry the breakers to observe
  * @param options `true` for a meter of the global meter provider, or `{ meter, callDurations }`
@@ -94,14 +100,17 @@ export async function attachOpenTelemetryMetrics(
     }
   };
 
-  // Calls are counted in plain arrays and observed at each collection: a counter's add() hashes
-  // its attributes on every call. An outcome shows once it has a call, as it would with add().
-  const callCounts = new CallCounts();
+  // Each breaker counts its calls itself, and they are observed at each collection: a counter's
+  // add() hashes its attributes on every call. An outcome shows once it has a call, as with add().
+  const labelsOf = new Map<Breaker, ReturnType<typeof callLabelsOf>>();
   const observeCalls: OpenTelemetryApi.ObservableCallback = (result) => {
-    for (const { counts, labels } of callCounts) {
-      counts.forEach((count, index) => {
-        if (count > 0) result.observe(count, labels[index]);
-      });
+    for (const breaker of registry) {
+      const { counts } = breaker.callTally();
+      const labels = labelsOf.get(breaker) ?? callLabelsOf(breaker.name);
+
+      for (const outcome of CALL_OUTCOMES) {
+        if (counts[outcome] > 0) result.observe(counts[outcome], labels[outcome]);
+      }
     }
   };
 
@@ -109,21 +118,28 @@ export async function attachOpenTelemetryMetrics(
   calls.addCallback(observeCalls);
 
   const removers = [
-    // The SDK keeps reporting a series it no longer observes at its last value.
-    registry.on('evicted', ({ name }) => callCounts.delete(name)),
     registry.on('state-change', ({ breaker, from, to }) =>
       transitions.add(1, { breaker, from, to }),
     ),
-    onCallOutcome(
-      registry,
-      (breaker, outcome, durationMs) => {
-        // The SDK still hashes the attributes of each recording; reusing them saves the allocation.
-        const labels = callCounts.count(breaker, outcome);
+    forEachBreaker(registry, (breaker) => {
+      const { name } = breaker;
+      // The SDK still hashes the attributes of each recording; reusing them saves the allocation.
+      const labels = callLabelsOf(name);
 
-        if (durationMs !== undefined) callDuration?.record(durationMs / 1000, labels);
-      },
-      callDurations,
-    ),
+      labelsOf.set(breaker, labels);
+      breaker.callTally();
+
+      const stopTiming = callDuration
+        ? breaker.observeDurations((outcome, durationMs) =>
+            callDuration.record(durationMs / 1000, labels[outcome]),
+          )
+        : undefined;
+
+      return () => {
+        stopTiming?.();
+        labelsOf.delete(breaker);
+      };
+    }),
   ];
 
   return () => {

@@ -1,5 +1,4 @@
-import type { CallLabels } from './call-counts.js';
-import { CALL_DURATION_BUCKETS_SECONDS } from './call-outcomes.js';
+import { CALL_DURATION_BUCKETS_SECONDS, type CallLabels } from './call-outcomes.js';
 
 /** One series of the histogram: the timed calls of one breaker with one outcome. */
 interface DurationSeries {
@@ -54,7 +53,7 @@ export class PrometheusDurationHistogram {
 
   /**
    * Records one call of `seconds` in the series `labels`. The same labels object must be passed
-   * for every call of a series, as `CallCounts.count` returns it.
+   * for every call of a series, as `callLabelsOf` makes them.
    */
   observe(labels: CallLabels, seconds: number): void {
     // A clock that returns something other than a number would poison the sum for good.

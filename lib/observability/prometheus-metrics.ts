@@ -1,7 +1,7 @@
 import type * as PromClient from 'prom-client';
-import type { Breaker, BreakerRegistry } from '../core/index.js';
-import { CallCounts } from './call-counts.js';
-import { BREAKER_STATES, onCallOutcome } from './call-outcomes.js';
+import { CALL_OUTCOMES } from '../core/call-tally.js';
+import type { BreakerRegistry } from '../core/index.js';
+import { BREAKER_STATES, callLabelsOf, forEachBreaker } from './call-outcomes.js';
 import {
   validatePrometheusOptions,
   type PrometheusMetricsOptions,
@@ -26,7 +26,7 @@ type PromClientModule = typeof PromClient;
  * - `circuit_breaker_state{breaker,state}`: 1 for the current state, 0 for the others, read when
  *   scraped, so an open period that has ended shows as half-open even if no call came since;
  * - `circuit_breaker_calls_total{breaker,outcome}`: outcomes `success`, `failure`, `ignored`,
- *   `rejected` and `timeout`, one per call;
+ *   `rejected` and `timeout`, one per call, counted by the breaker and read when scraped;
  * - `circuit_breaker_call_duration_seconds{breaker,outcome}`: a histogram of every call's
  *   duration; attaching switches call timing on for every breaker, two clock reads per call,
  *   unless `callDurations` is `false`, which leaves this metric out;
@@ -102,10 +102,8 @@ export async function attachPrometheusMetrics(
     },
   });
 
-  // Calls and durations are counted in plain arrays and handed to prom-client when scraped: a
-  // labelled increment or observation validates and hashes its labels on every call.
-  const callCounts = new CallCounts();
-
+  // Each breaker counts its calls itself, and they are read when scraped: a labelled increment
+  // validates and hashes its labels on every call.
   new prom.Counter({
     name: names.calls,
     help: 'Calls through the circuit breaker, by outcome.',
@@ -114,8 +112,12 @@ export async function attachPrometheusMetrics(
     collect() {
       this.reset();
 
-      for (const { counts, labels } of callCounts) {
-        labels.forEach((each, index) => this.inc(each, counts[index]));
+      for (const breaker of registry) {
+        const { counts } = breaker.callTally();
+
+        for (const outcome of CALL_OUTCOMES) {
+          this.inc({ breaker: breaker.name, outcome }, counts[outcome]);
+        }
       }
     },
   });
@@ -135,31 +137,32 @@ export async function attachPrometheusMetrics(
     labelNames: ['breaker', 'from', 'to'],
     registers: [target],
   });
-  const removeSeries = ({ name: breaker }: Breaker) => {
-    callCounts.delete(breaker);
-    callDuration?.remove(breaker);
-
-    for (const from of BREAKER_STATES) {
-      for (const to of BREAKER_STATES) transitions.remove({ breaker, from, to });
-    }
-  };
-
-  // Every outcome of a breaker is shown from its creation on, at 0, so rate() sees the first call.
-  for (const breaker of registry) callCounts.of(breaker.name);
 
   const removers = [
-    registry.on('created', (breaker) => callCounts.of(breaker.name)),
-    registry.on('evicted', removeSeries),
     registry.on('state-change', ({ breaker, from, to }) => transitions.inc({ breaker, from, to })),
-    onCallOutcome(
-      registry,
-      (breaker, outcome, durationMs) => {
-        const labels = callCounts.count(breaker, outcome);
+    // A breaker's counts start when it is followed, so every outcome shows from then on, at 0,
+    // and rate() sees the first call. An evicted breaker takes its series with it.
+    forEachBreaker(registry, (breaker) => {
+      const { name } = breaker;
+      const labels = callLabelsOf(name);
 
-        if (durationMs !== undefined) callDuration?.observe(labels, durationMs / 1000);
-      },
-      callDurations,
-    ),
+      breaker.callTally();
+
+      const stopTiming = callDuration
+        ? breaker.observeDurations((outcome, durationMs) =>
+            callDuration.observe(labels[outcome], durationMs / 1000),
+          )
+        : undefined;
+
+      return () => {
+        stopTiming?.();
+        callDuration?.remove(name);
+
+        for (const from of BREAKER_STATES) {
+          for (const to of BREAKER_STATES) transitions.remove({ breaker: name, from, to });
+        }
+      };
+    }),
   ];
 
   return () => {

@@ -309,17 +309,18 @@ describe('attachPrometheusMetrics', () => {
       expect(register.getSingleMetric('circuit_breaker_state')).toBeUndefined();
     });
 
-    it('stops counting once detached', async () => {
+    it('unregisters its metrics and stops timing calls once detached', async () => {
       const payments = breakers.get('payments');
-      const calls = metrics.getSingleMetric('circuit_breaker_calls_total');
+      const durations: (number | undefined)[] = [];
 
+      payments.on('success', ({ durationMs }) => durations.push(durationMs));
+      await payments.call(() => 'ok');
       detach();
       await payments.call(() => 'ok');
 
-      const { values } = (await calls?.get()) ?? { values: [] };
-
-      expect(values.find(({ labels }) => labels.outcome === 'success')?.value).toBe(0);
+      expect(durations).toEqual([expect.any(Number), undefined]);
       expect(metrics.getMetricsAsArray()).toEqual([]);
+      await expect(metrics.metrics()).resolves.not.toContain('circuit_breaker');
       detach = () => {};
     });
 
