@@ -49,12 +49,19 @@ export function toObservable(value: unknown): Observable<unknown> {
  */
 export class CircuitBreakerInvoker implements MethodInvoker {
   private current: Breaker | undefined;
+  /**
+   * How the method returns: as declared, or for a method whose declaration does not tell, as its
+   * first call showed once that call returned a promise or an Observable.
+   */
+  private shape: ReturnShape;
 
-  constructor(private readonly settings: InvokerSettings) {}
+  constructor(private readonly settings: InvokerSettings) {
+    this.shape = settings.shape;
+  }
 
   /** Calls the method on `instance` with `args` behind the breaker. */
   invoke(instance: object, args: unknown[]): unknown {
-    switch (this.settings.shape) {
+    switch (this.shape) {
       case 'promise':
         return this.invokePromise(instance, args);
       case 'observable':
@@ -75,7 +82,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
    * at each subscription; any other method is called as a promise.
    */
   attempt(instance: object, args: unknown[]): Promise<unknown> | Observable<unknown> {
-    return this.settings.shape === 'observable'
+    return this.shape === 'observable'
       ? this.protectedSource(() => this.settings.original.apply(instance, args))
       : this.callThrough(instance, args);
   }
@@ -168,11 +175,14 @@ export class CircuitBreakerInvoker implements MethodInvoker {
     if (isObservable(result)) {
       // The work of an Observable starts at subscription, which takes a permit of its own.
       permit.ignore();
+      this.shape = 'observable';
 
       return this.protectObservable(() => result, instance, args);
     }
 
     if (isThenable(result)) {
+      this.shape = 'promise';
+
       const tracked = permit.track(result);
 
       return this.settings.fallback === undefined

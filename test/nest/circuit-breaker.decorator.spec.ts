@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { lastValueFrom, Observable, of, throwError } from 'rxjs';
+import { defer, lastValueFrom, Observable, of, throwError } from 'rxjs';
 import { isCircuitOpenError } from '../../lib/core/index.js';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
@@ -51,6 +51,15 @@ class InventoryService {
   @CircuitBreaker('inventory.slow', { callTimeout: 100 })
   slow(): Observable<number> {
     return new Observable<number>(() => () => (this.released = true));
+  }
+
+  @CircuitBreaker('inventory.untyped-stream')
+  untypedStream() {
+    return defer(() => {
+      this.calls++;
+
+      return this.healthy ? of(1, 2, 3) : throwError(() => new Error('stream is down'));
+    });
   }
 
   @CircuitBreaker('inventory.promise-like')
@@ -184,12 +193,38 @@ describe('@CircuitBreaker()', () => {
   });
 
   describe('on a method returning a promise without declaring it', () => {
-    it('tracks the promise it returns', async () => {
+    it('tracks the promise it returns, and rejects with a promise once open', async () => {
       await expect(inventory.promiseLike()).rejects.toThrow('down');
       await expect(inventory.promiseLike()).rejects.toThrow('down');
 
-      expect(() => inventory.promiseLike()).toThrow(/is open/);
-      expect(registry.get('inventory.promise-like').stats().failures).toBe(2);
+      const rejected = inventory.promiseLike();
+
+      expect(rejected).toBeInstanceOf(Promise);
+      await expect(rejected).rejects.toThrow(/is open/);
+      expect(registry.get('inventory.promise-like').stats()).toMatchObject({
+        failures: 2,
+        rejected: 1,
+      });
+    });
+  });
+
+  describe('on a method returning an Observable without declaring it', () => {
+    it('takes the permit at subscription, and errors the subscriber once open', async () => {
+      const breaker = registry.get('inventory.untyped-stream');
+
+      await expect(lastValueFrom(inventory.untypedStream())).rejects.toThrow('stream is down');
+
+      const notSubscribed = inventory.untypedStream();
+
+      expect(breaker.stats()).toMatchObject({ failures: 1, inFlight: 0 });
+      await expect(lastValueFrom(notSubscribed)).rejects.toThrow('stream is down');
+
+      const rejected = inventory.untypedStream();
+
+      expect(rejected).toBeInstanceOf(Observable);
+      await expect(lastValueFrom(rejected)).rejects.toMatchObject({ name: 'CircuitOpenError' });
+      // The first call took a permit before its result showed an Observable, and gave it back.
+      expect(breaker.stats()).toMatchObject({ failures: 2, rejected: 1, ignored: 1 });
     });
   });
 
