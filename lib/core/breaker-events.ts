@@ -28,22 +28,31 @@ export type BreakerListener<E extends BreakerEventName> = (event: BreakerEventMa
 
 type AnyListener = (event: never) => void;
 
+/** One call of `add`: removing it takes out this registration and no other. */
+interface Registration {
+  readonly listener: AnyListener;
+}
+
 /**
- * Holds listeners per event. A listener that throws is reported as a process warning and never
- * reaches the code that emitted the event.
+ * Holds listeners per event of the event map `M`. A listener that throws is reported as a process
+ * warning and never reaches the code that emitted the event. Adding one function twice registers
+ * it twice, and each returned function removes one of the two.
  */
-export class ListenerSet {
+export class ListenerSet<M extends object = BreakerEventMap> {
   /** Created with the first listener: most breakers never have one. */
-  private listeners: Map<BreakerEventName, readonly AnyListener[]> | undefined;
+  private registrations: Map<keyof M, readonly Registration[]> | undefined;
 
   /** Number of listeners over all events; emitters skip building payloads when it is 0. */
   size = 0;
 
   /** Adds a listener and returns a function that removes it. */
-  add<E extends BreakerEventName>(event: E, listener: BreakerListener<E>): () => void {
-    const listeners = (this.listeners ??= new Map<BreakerEventName, readonly AnyListener[]>());
+  add<E extends keyof M>(event: E, listener: (event: M[E]) => void): () => void {
+    const registrations = (this.registrations ??= new Map<keyof M, readonly Registration[]>());
+    const registration: Registration = { listener: listener as AnyListener };
 
-    listeners.set(event, [...(listeners.get(event) ?? []), listener as AnyListener]);
+    // Copied on change, so that a listener removed while the event is emitted changes nothing
+    // for that emit.
+    registrations.set(event, [...(registrations.get(event) ?? []), registration]);
     this.size++;
 
     let removed = false;
@@ -52,31 +61,31 @@ export class ListenerSet {
       if (removed) return;
 
       removed = true;
-      listeners.set(
+      registrations.set(
         event,
-        (listeners.get(event) ?? []).filter((each) => each !== listener),
+        (registrations.get(event) ?? []).filter((each) => each !== registration),
       );
       this.size--;
     };
   }
 
   /** Tells whether `event` has any listener. */
-  has(event: BreakerEventName): boolean {
-    return (this.listeners?.get(event)?.length ?? 0) > 0;
+  has(event: keyof M): boolean {
+    return (this.registrations?.get(event)?.length ?? 0) > 0;
   }
 
   /** Calls every listener of `event` with `payload`. */
-  emit<E extends BreakerEventName>(event: E, payload: BreakerEventMap[E]): void {
-    const listeners = this.listeners?.get(event);
+  emit<E extends keyof M>(event: E, payload: M[E]): void {
+    const registrations = this.registrations?.get(event);
 
-    if (listeners === undefined) return;
+    if (registrations === undefined) return;
 
-    for (const listener of listeners) {
+    for (const { listener } of registrations) {
       try {
-        (listener as BreakerListener<E>)(payload);
+        (listener as (event: M[E]) => void)(payload);
       } catch (error) {
         process.emitWarning(
-          `A '${event}' listener threw: ${error instanceof Error ? error.message : String(error)}`,
+          `A '${String(event)}' listener threw: ${error instanceof Error ? error.message : String(error)}`,
           { type: 'BreakerListenerWarning', detail: error instanceof Error ? error.stack : '' },
         );
       }
