@@ -1,9 +1,19 @@
 import { Breaker } from './breaker.js';
 import type { BreakerState } from './breaker-state.js';
 import type { BreakerOptions } from './breaker-options.js';
-import type { BreakerEventMap, BreakerEventName, BreakerListener } from './breaker-events.js';
+import {
+  ListenerSet,
+  type BreakerEventMap,
+  type BreakerEventName,
+  type BreakerListener,
+} from './breaker-events.js';
 import { BreakerConfigError } from './errors.js';
-import { validateBreakerOptions } from './validate-options.js';
+import {
+  checkOptionEntries,
+  MAX_TIMER_MS,
+  validateBreakerOptions,
+  type OptionCheck,
+} from './validate-options.js';
 
 /** Options of a `BreakerRegistry`. */
 export interface BreakerRegistryOptions {
@@ -12,8 +22,10 @@ export interface BreakerRegistryOptions {
   /** Named breakers; each entry is merged over `defaults`. */
   breakers?: Record<string, BreakerOptions>;
   /**
-   * Most breakers kept for names outside `breakers`, such as keys from user input. Past it the
-   * least recently used idle closed one is dropped from the registry.
+   * Most breakers kept for names outside `breakers`, such as keys from user input. Past it, each
+   * creation drops the least recently used idle closed ones from the registry. The breaker just
+   * created is never dropped, so that it can trip: while every other one is open or busy, the
+   * registry holds more than `maxBreakers` until a later creation finds an idle closed one to drop.
    * @default Infinity
    */
   maxBreakers?: number;
@@ -26,6 +38,23 @@ export interface RegistryEventMap extends BreakerEventMap {
 }
 
 type RegistryListener<E extends keyof RegistryEventMap> = (event: RegistryEventMap[E]) => void;
+
+/** The registry's own events, without the breaker events it forwards. */
+type LifecycleEventMap = Pick<RegistryEventMap, 'created' | 'evicted'>;
+
+const isOptionObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const REGISTRY_CHECKS: Record<keyof BreakerRegistryOptions, OptionCheck> = {
+  // The breaker options inside both are checked by validateBreakerOptions.
+  defaults: (value) => (isOptionObject(value) ? undefined : 'expected an object of options'),
+  breakers: (value) =>
+    isOptionObject(value) ? undefined : 'expected an object of breaker options by name',
+  maxBreakers: (value) =>
+    value === Infinity || (Number.isInteger(value) && (value as number) >= 1)
+      ? undefined
+      : 'expected an integer >= 1 or Infinity',
+};
 
 interface Forwarding {
   event: BreakerEventName;
@@ -48,14 +77,23 @@ export class BreakerRegistry implements Iterable<Breaker> {
   /** Per breaker, what removes the listeners forwarded to it; only breakers that have some. */
   private readonly forwarded = new WeakMap<Breaker, (() => void)[]>();
   private readonly forwardings = new Set<Forwarding>();
-  private readonly lifecycle = new Map<'created' | 'evicted', Set<(breaker: Breaker) => void>>();
+  private readonly lifecycle = new ListenerSet<LifecycleEventMap>();
   private readonly openBreakers = new Set<Breaker>();
   private dynamicCount = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  /** @throws BreakerConfigError naming the breaker and the option when any entry is invalid */
+  /**
+   * @throws BreakerConfigError naming the option, such as `breakers.payments.timeout`, when an
+   *   option is unknown, `null` or invalid
+   */
   constructor(options: BreakerRegistryOptions = {}) {
+    if (!isOptionObject(options)) {
+      throw new BreakerConfigError('options', options, 'expected an object of registry options');
+    }
+
+    checkOptionEntries(options as Record<string, unknown>, REGISTRY_CHECKS, (key) => key);
+
     const { defaults = {}, breakers = {}, maxBreakers = Infinity } = options;
 
     validateBreakerOptions(defaults, 'defaults');
@@ -63,10 +101,6 @@ export class BreakerRegistry implements Iterable<Breaker> {
     for (const [name, entry] of Object.entries(breakers)) {
       validateBreakerOptions(entry, `breakers.${name}`);
       validateBreakerOptions({ ...defaults, ...entry }, `breakers.${name}`);
-    }
-
-    if (!(maxBreakers === Infinity || (Number.isInteger(maxBreakers) && maxBreakers >= 1))) {
-      throw new BreakerConfigError('maxBreakers', maxBreakers, 'expected an integer >= 1');
     }
 
     this.defaults = defaults;
@@ -91,7 +125,8 @@ export class BreakerRegistry implements Iterable<Breaker> {
   /**
    * Returns the breaker named `name`, creating it on first use from `defaults`, its configured
    * entry and `overrides` (which apply only at creation).
-   * @throws BreakerConfigError when the overrides are invalid
+   * @throws BreakerConfigError naming the breaker and the option, such as `search.timeout`, when
+   *   the overrides are invalid
    */
   getOrCreate(name: string, overrides?: BreakerOptions): Breaker {
     const existing = this.entries.get(name);
@@ -125,7 +160,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
    */
   on<E extends keyof RegistryEventMap>(event: E, listener: RegistryListener<E>): () => void {
     if (event === 'created' || event === 'evicted') {
-      return this.addLifecycleListener(event, listener as (breaker: Breaker) => void);
+      return this.lifecycle.add(event, listener as (breaker: Breaker) => void);
     }
 
     const forwarding: Forwarding = {
@@ -159,12 +194,16 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
   private create(name: string, overrides: BreakerOptions | undefined): Breaker {
     const configured = this.configured.has(name);
-    const breaker = new Breaker({
-      ...this.defaults,
-      ...this.configured.get(name),
-      ...overrides,
-      name,
-    });
+    const options = { ...this.defaults, ...this.configured.get(name), ...overrides, name };
+
+    // The defaults and configured entries were checked when the registry was built.
+    if (overrides !== undefined) {
+      validateBreakerOptions(overrides, name);
+      validateBreakerOptions(options, name);
+    }
+
+    const breaker = new Breaker(options);
+
     breaker.transitionHook = this.trackOpen;
 
     for (const forwarding of this.forwardings) this.forward(breaker, forwarding);
@@ -173,10 +212,10 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     if (!configured) {
       this.dynamicCount++;
-      this.evictBeyondCap();
+      this.evictBeyondCap(breaker);
     }
 
-    this.lifecycle.get('created')?.forEach((listener) => listener(breaker));
+    this.lifecycle.emit('created', breaker);
 
     return breaker;
   }
@@ -202,28 +241,16 @@ export class BreakerRegistry implements Iterable<Breaker> {
     }
   }
 
-  private addLifecycleListener(
-    event: 'created' | 'evicted',
-    listener: (breaker: Breaker) => void,
-  ): () => void {
-    const listeners = this.lifecycle.get(event) ?? new Set();
-
-    listeners.add(listener);
-    this.lifecycle.set(event, listeners);
-
-    return () => listeners.delete(listener);
-  }
-
   /**
    * Drops least recently used idle closed breakers created outside the configuration while there
-   * are more than `maxBreakers`. When none is idle and closed, the registry stays over the cap
-   * until one is.
+   * are more than `maxBreakers`. It never drops `created`, which nobody has used yet: when no
+   * other breaker is idle and closed, the registry stays over the cap until one is.
    */
-  private evictBeyondCap(): void {
+  private evictBeyondCap(created: Breaker): void {
     for (const [name, breaker] of this.entries) {
       if (this.dynamicCount <= this.maxBreakers) return;
 
-      if (this.configured.has(name) || breaker.state !== 'closed') continue;
+      if (breaker === created || this.configured.has(name) || breaker.state !== 'closed') continue;
 
       if (breaker.stats().inFlight !== 0) continue;
 
@@ -233,7 +260,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
       this.forwarded.get(breaker)?.forEach((remove) => remove());
       this.forwarded.delete(breaker);
       this.openBreakers.delete(breaker);
-      this.lifecycle.get('evicted')?.forEach((listener) => listener(breaker));
+      this.lifecycle.emit('evicted', breaker);
     }
   }
 
@@ -264,7 +291,10 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     if (delay === Infinity) return;
 
-    this.timer = setTimeout(() => this.wake(), Math.max(1, Math.ceil(delay)));
+    // A longer open period is waited out in several turns: `wake` re-arms the timer.
+    const delayMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delay)));
+
+    this.timer = setTimeout(() => this.wake(), delayMs);
     this.timer.unref();
   }
 
