@@ -1,4 +1,4 @@
-import type { Breaker } from '../../lib/core/index.js';
+import { BreakerConfigError, type Breaker } from '../../lib/core/index.js';
 
 /**
  * Stores one record. Resolves once the record is stored; when it rejects it must have stored
@@ -20,7 +20,7 @@ export interface RecordPipelineOptions<R> {
   /**
    * Wait before the fallback queue is tried again after a failure that did not open the circuit
    * (a failed write, a full bulkhead), in milliseconds. While the circuit is open, the queue
-   * waits for the circuit instead.
+   * waits for the circuit instead. At most 2_147_483_647, the longest delay a timer can hold.
    * @default 1_000
    */
   retryDelayMs?: number;
@@ -44,6 +44,64 @@ export interface PipelineReport {
 type SendOutcome = { stored: true } | { stored: false; error: unknown };
 
 const PIPELINE_DEFAULTS = Object.freeze({ workers: 4, retryDelayMs: 1_000 });
+
+/** The longest delay a Node.js timer can hold; a longer one fires after 1 ms. */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
+/** Checks one option value: returns what is wrong with it, or `undefined` when it is allowed. */
+type Check = (value: unknown) => string | undefined;
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+const PIPELINE_CHECKS: Record<keyof RecordPipelineOptions<unknown>, Check> = {
+  breaker: (value) =>
+    isFunction((value as Breaker | null)?.call) && isFunction((value as Breaker).on)
+      ? undefined
+      : 'expected a Breaker',
+  sink: (value) => (isFunction(value) ? undefined : 'expected a function'),
+  workers: (value) =>
+    Number.isInteger(value) && (value as number) >= 1 ? undefined : 'expected an integer >= 1',
+  retryDelayMs: (value) =>
+    typeof value === 'number' && value >= 0 && value <= LONGEST_TIMER_MS
+      ? undefined
+      : `expected a number of milliseconds from 0 to ${LONGEST_TIMER_MS}`,
+  onDeferred: (value) => (isFunction(value) ? undefined : 'expected a function'),
+};
+
+/** The options without a default: `undefined` is checked like any other value. */
+const REQUIRED_OPTIONS: readonly string[] = ['breaker', 'sink'];
+
+/**
+ * Checks the options of a `RecordPipeline`: an unknown key, a missing `breaker` or `sink`, or a
+ * value its option does not allow, `null` included.
+ *
+ * @throws BreakerConfigError naming the option, the value received and what is allowed
+ */
+function validatePipelineOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BreakerConfigError('options', options, 'expected an object of pipeline options');
+  }
+
+  for (const [key, value] of Object.entries(options)) {
+    if (!Object.hasOwn(PIPELINE_CHECKS, key)) {
+      throw new BreakerConfigError(
+        key,
+        value,
+        `unknown option; known options are ${Object.keys(PIPELINE_CHECKS).join(', ')}`,
+      );
+    }
+  }
+
+  for (const [key, check] of Object.entries(PIPELINE_CHECKS)) {
+    const value = (options as Record<string, unknown>)[key];
+
+    if (value === undefined && !REQUIRED_OPTIONS.includes(key)) continue;
+
+    const problem = check(value);
+
+    if (problem !== undefined) throw new BreakerConfigError(key, value, problem);
+  }
+}
 
 /**
  * Sends a stream of records to a breaker-protected sink with a pool of workers. A record the sink
@@ -72,18 +130,17 @@ export class RecordPipeline<R> {
   private running = false;
   private wakeDrainer: (() => void) | undefined;
 
+  /**
+   * @param options see `RecordPipelineOptions`; `breaker` and `sink` are required
+   * @throws BreakerConfigError naming the option and the value when an option is invalid
+   */
   constructor(options: RecordPipelineOptions<R>) {
-    const workers = options.workers ?? PIPELINE_DEFAULTS.workers;
-    const retryDelayMs = options.retryDelayMs ?? PIPELINE_DEFAULTS.retryDelayMs;
-
-    if (!Number.isInteger(workers) || workers < 1) {
-      throw new RangeError(`workers must be an integer >= 1, received ${workers}`);
-    }
+    validatePipelineOptions(options);
 
     this.breaker = options.breaker;
     this.sink = options.sink;
-    this.workers = workers;
-    this.retryDelayMs = retryDelayMs;
+    this.workers = options.workers ?? PIPELINE_DEFAULTS.workers;
+    this.retryDelayMs = options.retryDelayMs ?? PIPELINE_DEFAULTS.retryDelayMs;
     this.onDeferred = options.onDeferred;
   }
 

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
-import { Breaker, type BreakerState } from '../../lib/core/index.js';
-import { RecordPipeline } from '../../examples/pipeline/record-pipeline.js';
+import { Breaker, BreakerConfigError, type BreakerState } from '../../lib/core/index.js';
+import {
+  RecordPipeline,
+  type RecordPipelineOptions,
+} from '../../examples/pipeline/record-pipeline.js';
 
 /** Resolves after `ms` milliseconds of fake time. */
 const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -305,10 +308,57 @@ describe('RecordPipeline', () => {
     await expect(second).resolves.toEqual({ delivered: 1, deferred: 0 });
   });
 
-  it('refuses a worker count that is not an integer >= 1', () => {
+  describe('options', () => {
     const breaker = new Breaker();
     const sink = async () => undefined;
 
-    expect(() => new RecordPipeline({ breaker, sink, workers: 0 })).toThrow(/workers.*received 0/);
+    it.each([
+      ['no worker at all', { workers: 0 }, 'workers', 0],
+      ['a fractional worker count', { workers: 2.5 }, 'workers', 2.5],
+      ['a null worker count', { workers: null }, 'workers', null],
+      ['a negative retry delay', { retryDelayMs: -1 }, 'retryDelayMs', -1],
+      ['a retry delay that is not a number', { retryDelayMs: '1s' }, 'retryDelayMs', '1s'],
+      ['a retry delay past the longest timer', { retryDelayMs: 2 ** 31 }, 'retryDelayMs', 2 ** 31],
+      ['an endless retry delay', { retryDelayMs: Infinity }, 'retryDelayMs', Infinity],
+      ['a retry delay that is NaN', { retryDelayMs: NaN }, 'retryDelayMs', NaN],
+      ['an onDeferred that is no function', { onDeferred: 'log' }, 'onDeferred', 'log'],
+      ['a sink that is no function', { sink: {} }, 'sink', {}],
+      ['a missing sink', { sink: undefined }, 'sink', undefined],
+      ['a breaker that is no Breaker', { breaker: {} }, 'breaker', {}],
+      ['a null breaker', { breaker: null }, 'breaker', null],
+      ['an unknown option', { worker: 8 }, 'worker', 8],
+    ])(
+      'refuses %s at construction, naming the option and the value',
+      (_problem, change, option, value) => {
+        const build = () =>
+          new RecordPipeline({
+            breaker,
+            sink,
+            ...change,
+          } as unknown as RecordPipelineOptions<number>);
+
+        expect(build).toThrow(BreakerConfigError);
+        expect(build).toThrow(expect.objectContaining({ option, value }));
+      },
+    );
+
+    it('names the option and the value in the message', () => {
+      expect(() => new RecordPipeline({ breaker, sink, retryDelayMs: -5 })).toThrow(
+        'Invalid breaker option "retryDelayMs": received -5; expected a number of milliseconds from 0 to 2147483647.',
+      );
+    });
+
+    it('refuses options that are no object', () => {
+      expect(() => new RecordPipeline(null as unknown as RecordPipelineOptions<number>)).toThrow(
+        expect.objectContaining({ option: 'options', value: null }),
+      );
+    });
+
+    it('takes undefined options as their defaults, and a retry delay of 0', () => {
+      expect(
+        () => new RecordPipeline({ breaker, sink, workers: undefined, onDeferred: undefined }),
+      ).not.toThrow();
+      expect(() => new RecordPipeline({ breaker, sink, retryDelayMs: 0 })).not.toThrow();
+    });
   });
 });
