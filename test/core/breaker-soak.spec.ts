@@ -1,12 +1,21 @@
 import { Breaker, type BreakerState, type Permit } from '../../lib/core/index.js';
 import { retainedShape } from './model/retained-shape.js';
 import { seededRandom } from './model/seeded-random.js';
+import { StatusError } from './test-clock.js';
 
 const SEED = 20_261_203;
 /** Permits kept in flight, so that some results arrive after the state they started in ended. */
 const IN_FLIGHT = 8;
 /** Length of the traffic pattern: a short outage, recovery, a long outage, recovery. */
 const PATTERN_CALLS = 50_000;
+
+/** The rule both soaks trip by: a failure rate over a time window. */
+const RATE_RULE = {
+  failureRateThreshold: 0.5,
+  minimumCalls: 20,
+  window: { kind: 'time', duration: 1_000, buckets: 10 },
+  timeout: 50,
+} as const;
 
 /** The failure chance of the `call`-th call in the repeating traffic pattern. */
 function failureChance(call: number): number {
@@ -42,10 +51,7 @@ class Traffic {
     this.breaker = new Breaker({
       name: 'soak',
       clock: () => this.now,
-      failureRateThreshold: 0.5,
-      minimumCalls: 20,
-      window: { kind: 'time', duration: 1_000, buckets: 10 },
-      timeout: 50,
+      ...RATE_RULE,
       maxRequests: 3,
     });
     this.breaker.on('state-change', ({ to }) => this.entered[to]++);
@@ -94,6 +100,75 @@ class Traffic {
   }
 }
 
+/** Calls made between two waits for the outcomes still pending. */
+const CALL_BATCH = 1_000;
+
+const ignoreRejection = () => undefined;
+
+/** Resolves once every pending promise reaction, however deeply chained, has run. */
+const afterPendingReactions = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Drives a closed breaker with a failure-rate rule over a time window through `call()`, on its
+ * fast path: seeded random outcomes, thrown or returned, at once or through a promise, with
+ * failures well under the threshold so that the circuit stays closed. The clock moves 0 to 2 ms
+ * per call, so the window's buckets keep turning over.
+ */
+class CallTraffic {
+  now = 0;
+  calls = 0;
+  readonly breaker: Breaker;
+  private readonly random = seededRandom(SEED);
+  /** What the called function does, with the chance that it does it. */
+  private readonly outcomes: Array<[number, () => unknown]>;
+
+  constructor() {
+    const error = new Error('dependency failed');
+    const notFound = new StatusError(404);
+    const throwError = () => {
+      throw error;
+    };
+
+    this.breaker = new Breaker({
+      name: 'soak-calls',
+      clock: () => this.now,
+      ...RATE_RULE,
+    });
+    this.outcomes = [
+      [0.1, () => Promise.reject(error)],
+      [0.1, () => Promise.reject(notFound)],
+      [0.1, () => Promise.resolve('ok')],
+      [0.1, throwError],
+      [0.6, () => 'ok'],
+    ];
+  }
+
+  /** Makes `calls` more calls and waits until every one has settled. */
+  async run(calls: number): Promise<void> {
+    for (let made = 1; made <= calls; made++) {
+      this.breaker.call(this.pick()).catch(ignoreRejection);
+      this.calls++;
+      this.now += Math.floor(this.random() * 3);
+
+      if (made % CALL_BATCH === 0) await afterPendingReactions();
+    }
+
+    await afterPendingReactions();
+  }
+
+  private pick(): () => unknown {
+    let draw = this.random();
+
+    for (const [chance, outcome] of this.outcomes) {
+      if (draw < chance) return outcome;
+
+      draw -= chance;
+    }
+
+    return this.outcomes[this.outcomes.length - 1][1];
+  }
+}
+
 function collectGarbage(): number {
   (globalThis as { gc?: () => void }).gc?.();
 
@@ -137,5 +212,33 @@ describe('Breaker under a million calls', () => {
 
     // Retaining one small integer per admitted call would add about 3 MB; noise stays near 0.3 MB.
     expect(collectGarbage() - before).toBeLessThan(1_000_000);
+  });
+
+  it('keeps structures and heap flat over a million calls through call() on a closed circuit', async () => {
+    const traffic = new CallTraffic();
+    const closedSince = traffic.breaker.toJSON().since;
+
+    await traffic.run(10_000);
+
+    const early = retainedShape(traffic.breaker);
+
+    await traffic.run(90_000);
+
+    const before = collectGarbage();
+
+    await traffic.run(900_000);
+
+    expect(traffic.calls).toBe(1_000_000);
+    expect(retainedShape(traffic.breaker)).toEqual(early);
+    // It never left closed: nothing was rejected, and the closed period is the first one.
+    expect(traffic.breaker.toJSON().since).toBe(closedSince);
+    expect(traffic.breaker.stats()).toMatchObject({ state: 'closed', rejected: 0, inFlight: 0 });
+    expect(traffic.breaker.stats().failures).toBeGreaterThan(0);
+    expect(traffic.breaker.stats().ignored).toBeGreaterThan(0);
+
+    // One soak of a million calls serves both checks; without --expose-gc only the first holds.
+    if (typeof (globalThis as { gc?: unknown }).gc === 'function') {
+      expect(collectGarbage() - before).toBeLessThan(1_000_000);
+    }
   });
 });
