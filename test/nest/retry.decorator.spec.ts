@@ -40,6 +40,12 @@ class PricingService {
     return this.answer();
   }
 
+  @CircuitBreaker('fragile-below', { maxFailures: 2 })
+  @Retry({ attempts: 5, backoff })
+  async fragileBelow(): Promise<string> {
+    return this.answer();
+  }
+
   @Retry({ attempts: 5, backoff })
   @CircuitBreaker('guarded', { maxFailures: 2, fallback: 'cached' })
   async guarded(): Promise<string> {
@@ -131,10 +137,17 @@ describe('@Retry()', () => {
     await moduleRef.close();
   });
 
+  // Per order: a method and its breaker, then one whose breaker opens after two failures.
   describe.each([
-    ['written above @CircuitBreaker()', 'retryAbove', 'retry-above'],
-    ['written below @CircuitBreaker()', 'retryBelow', 'retry-below'],
-  ] as const)('%s', (_order, method, breakerName) => {
+    ['written above @CircuitBreaker()', 'retryAbove', 'retry-above', 'fragile', 'fragile'],
+    [
+      'written below @CircuitBreaker()',
+      'retryBelow',
+      'retry-below',
+      'fragileBelow',
+      'fragile-below',
+    ],
+  ] as const)('%s', (_order, method, breakerName, fragileMethod, fragileName) => {
     it('retries outside the breaker, which sees one outcome per attempt', async () => {
       pricing.failures = 2;
 
@@ -161,6 +174,17 @@ describe('@Retry()', () => {
       });
       expect(registry.get(breakerName).stats()).toMatchObject({ calls: 3, failures: 3 });
     });
+
+    it('ends the retries when the circuit opens, passing the CircuitOpenError on', async () => {
+      pricing.failures = 10;
+
+      const outcome = await settle(pricing[fragileMethod]());
+
+      expect(outcome.status).toBe('rejected');
+      expect(isCircuitOpenError((outcome as PromiseRejectedResult).reason)).toBe(true);
+      expect(pricing.calls).toBe(2);
+      expect(registry.get(fragileName).stats()).toMatchObject({ failures: 2, rejected: 1 });
+    });
   });
 
   it('waits between attempts as the policy says', async () => {
@@ -179,17 +203,6 @@ describe('@Retry()', () => {
 
     await jest.advanceTimersByTimeAsync(1);
     await expect(call).resolves.toBe('answered on attempt 3');
-  });
-
-  it('ends the retries when the circuit opens, passing the CircuitOpenError on', async () => {
-    pricing.failures = 10;
-
-    const outcome = await settle(pricing.fragile());
-
-    expect(outcome.status).toBe('rejected');
-    expect(isCircuitOpenError((outcome as PromiseRejectedResult).reason)).toBe(true);
-    expect(pricing.calls).toBe(2);
-    expect(registry.get('fragile').stats()).toMatchObject({ failures: 2, rejected: 1 });
   });
 
   it('does not call the method at all while the circuit is open', async () => {
