@@ -1,10 +1,26 @@
-import { ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, type Provider, ServiceUnavailableException } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { CircuitBreakerHealthIndicator } from '../../../lib/nest/observability/circuit-breaker.health.js';
 import { OPTIONAL_PEER_LOADERS } from '../../../lib/nest/observability/optional-peer-loaders.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../../../lib/nest/circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from '../../../lib/nest/circuit-breaker.registry.js';
+
+@Injectable()
+class HealthController {
+  constructor(readonly indicator: CircuitBreakerHealthIndicator) {}
+}
+
+@Injectable()
+class PropertyHealthController {
+  @Inject(CircuitBreakerHealthIndicator)
+  readonly indicator!: CircuitBreakerHealthIndicator;
+}
+
+function indicatorUser(indicator: CircuitBreakerHealthIndicator) {
+  return { indicator };
+}
 
 describe('CircuitBreakerHealthIndicator', () => {
   let moduleRef: TestingModule;
@@ -13,7 +29,7 @@ describe('CircuitBreakerHealthIndicator', () => {
 
   beforeEach(async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
       providers: [
         {
           provide: CIRCUIT_BREAKER_MODULE_OPTIONS,
@@ -83,28 +99,56 @@ describe('CircuitBreakerHealthIndicator', () => {
     });
   });
 
-  it('names the package to install when @nestjs/terminus cannot be loaded', async () => {
-    const missing = await Test.createTestingModule({
-      providers: [
-        { provide: CIRCUIT_BREAKER_MODULE_OPTIONS, useValue: {} },
-        {
-          provide: OPTIONAL_PEER_LOADERS,
-          useValue: { terminus: () => Promise.reject(new Error('Cannot find package')) },
-        },
-        CircuitBreakerRegistry,
-        CircuitBreakerHealthIndicator,
-      ],
-    }).compile();
+  describe('without @nestjs/terminus', () => {
+    const withoutTerminus = (...providers: Provider[]) =>
+      Test.createTestingModule({
+        imports: [DiscoveryModule],
+        providers: [
+          { provide: CIRCUIT_BREAKER_MODULE_OPTIONS, useValue: {} },
+          {
+            provide: OPTIONAL_PEER_LOADERS,
+            useValue: { terminus: () => Promise.reject(new Error('Cannot find package')) },
+          },
+          CircuitBreakerRegistry,
+          CircuitBreakerHealthIndicator,
+          ...providers,
+        ],
+      }).compile();
+    const message =
+      'CircuitBreakerHealthIndicator needs the package "@nestjs/terminus", which could not be ' +
+      'loaded. Install it with `npm install @nestjs/terminus`.';
 
-    try {
-      await expect(
-        missing.get(CircuitBreakerHealthIndicator).isHealthy('breakers'),
-      ).rejects.toThrow(
-        'CircuitBreakerHealthIndicator needs the package "@nestjs/terminus", which could not be ' +
-          'loaded. Install it with `npm install @nestjs/terminus`.',
-      );
-    } finally {
-      await missing.close();
-    }
+    it('starts when nothing is injected with the indicator', async () => {
+      const missing = await withoutTerminus();
+
+      try {
+        await expect(missing.init()).resolves.toBe(missing);
+        await expect(
+          missing.get(CircuitBreakerHealthIndicator).isHealthy('breakers'),
+        ).rejects.toThrow(message);
+      } finally {
+        await missing.close();
+      }
+    });
+
+    it.each([
+      ['through its constructor', HealthController],
+      [
+        'through a factory',
+        { provide: 'HEALTH', useFactory: indicatorUser, inject: [CircuitBreakerHealthIndicator] },
+      ],
+      ['into a property', PropertyHealthController],
+    ])(
+      'stops bootstrap naming the package when a provider is injected with it %s',
+      async (_way, user) => {
+        const missing = await withoutTerminus(user as Provider);
+
+        try {
+          await expect(missing.init()).rejects.toThrow(message);
+        } finally {
+          await missing.close();
+        }
+      },
+    );
   });
 });
