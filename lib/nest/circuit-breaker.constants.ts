@@ -7,9 +7,6 @@ export const RETRY_METADATA = 'nestjs-breaker:retry';
 /** Prefix of the injection tokens of breakers injected by name. */
 export const CIRCUIT_BREAKER_TOKEN_PREFIX = 'nestjs-breaker:breaker:';
 
-/** Context of every line the module logs. */
-export const CIRCUIT_BREAKER_LOGGER_CONTEXT = 'CircuitBreaker';
-
 /** Message of the response sent when an open circuit rejects a request. */
 export const CIRCUIT_OPEN_RESPONSE_MESSAGE = 'Service temporarily unavailable';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { StateChangeEvent } from '../core/index.js';
 import type { CircuitBreakerModuleOptions } from './circuit-breaker-module-options.interface.js';
-import { CIRCUIT_BREAKER_LOGGER_CONTEXT } from './circuit-breaker.constants.js';
 import { stateChangeMessage } from './circuit-breaker.messages.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from './circuit-breaker.module-definition.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
@@ -13,7 +12,7 @@ import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
  */
 @Injectable()
 export class CircuitBreakerLogger implements OnApplicationShutdown {
-  private readonly logger = new Logger(CIRCUIT_BREAKER_LOGGER_CONTEXT);
+  private readonly logger = new Logger(CircuitBreakerLogger.name);
   private readonly unsubscribe: (() => void) | undefined;
 
   constructor(
