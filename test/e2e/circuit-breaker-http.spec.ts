@@ -13,8 +13,6 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import { type Observable, of, throwError } from 'rxjs';
 import request from 'supertest';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
@@ -22,6 +20,7 @@ import { CircuitBreakerInterceptor } from '../../lib/nest/circuit-breaker.interc
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
 import { Retry } from '../../lib/nest/retry.decorator.js';
+import { httpAdapters, startHttpApp } from './http-app.js';
 
 let now = 0;
 const clock = () => now;
@@ -105,12 +104,7 @@ class QuotesController {
   }
 }
 
-const adapters = [
-  ['Express', () => undefined],
-  ['Fastify', () => new FastifyAdapter()],
-] as const;
-
-describe.each(adapters)('over HTTP with %s', (_platform, createAdapter) => {
+describe.each(httpAdapters)('over HTTP with %s', (_platform, createAdapter) => {
   let app: INestApplication;
   let downstream: Downstream;
   let registry: CircuitBreakerRegistry;
@@ -118,26 +112,19 @@ describe.each(adapters)('over HTTP with %s', (_platform, createAdapter) => {
   beforeEach(async () => {
     now = 0;
 
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CircuitBreakerModule.forRoot({
-          defaults: { maxFailures: 2, timeout: 5_000, clock },
-          logging: false,
-        }),
-      ],
-      controllers: [QuotesController],
-      providers: [Downstream, ApiKeyGuard],
-    }).compile();
-    const adapter = createAdapter();
-
-    app =
-      adapter === undefined
-        ? moduleRef.createNestApplication({ logger: false })
-        : moduleRef.createNestApplication(adapter, { logger: false });
-    await app.init();
-
-    if (adapter !== undefined) await app.getHttpAdapter().getInstance().ready();
-
+    app = await startHttpApp(
+      {
+        imports: [
+          CircuitBreakerModule.forRoot({
+            defaults: { maxFailures: 2, timeout: 5_000, clock },
+            logging: false,
+          }),
+        ],
+        controllers: [QuotesController],
+        providers: [Downstream, ApiKeyGuard],
+      },
+      createAdapter,
+    );
     downstream = app.get(Downstream);
     registry = app.get(CircuitBreakerRegistry);
   });
@@ -154,22 +141,39 @@ describe.each(adapters)('over HTTP with %s', (_platform, createAdapter) => {
     expect(registry.get('quotes').stats()).toMatchObject({ calls: 1, successes: 1 });
   });
 
-  it('answers 503 with Retry-After in whole seconds, rounded up, once the circuit is open', async () => {
+  it('answers 503 without calling the downstream once the circuit is open', async () => {
     await getQuote('1').expect(500);
     await getQuote('1').expect(500);
-    now += 1_200;
 
     const response = await getQuote('1').expect(503);
 
-    expect(response.headers['retry-after']).toBe('4');
     expect(response.body).toEqual({
       statusCode: 503,
       message: 'Service temporarily unavailable',
-      retryAfter: 4,
+      retryAfter: 5,
     });
     expect(JSON.stringify(response.body)).not.toContain('quotes');
     expect(downstream.calls).toBe(2);
   });
+
+  // The circuit opens for 5 s; each case reads the answer with `remainingMs` of it left.
+  it.each([
+    { remainingMs: 3_200, seconds: 4 },
+    { remainingMs: 2_000, seconds: 2 },
+    { remainingMs: 300, seconds: 1 },
+  ])(
+    'sends Retry-After: $seconds with $remainingMs ms of the open period left, in whole seconds rounded up',
+    async ({ remainingMs, seconds }) => {
+      await getQuote('1').expect(500);
+      await getQuote('1').expect(500);
+      now += 5_000 - remainingMs;
+
+      const response = await getQuote('1').expect(503);
+
+      expect(response.headers['retry-after']).toBe(String(seconds));
+      expect(response.body.retryAfter).toBe(seconds);
+    },
+  );
 
   it('protects a handler that returns an Observable, answering 503 once open', async () => {
     downstream.healthy = true;
