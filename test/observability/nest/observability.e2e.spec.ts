@@ -11,6 +11,7 @@ import {
   CircuitBreakerModule,
   CircuitBreakerRegistry,
 } from '../../../lib/nest/index.js';
+import type { StateChangeEvent } from '../../../lib/core/index.js';
 import type { CircuitBreakerModuleOptions } from '../../../lib/nest/circuit-breaker-module-options.interface.js';
 import { OPTIONAL_PEER_LOADERS } from '../../../lib/nest/observability/optional-peer-loaders.js';
 import { notInstalled, StateChangeListener } from '../observability-fixtures.js';
@@ -95,6 +96,61 @@ describe('observability through CircuitBreakerModule', () => {
     expect(running.get(StateChangeListener).received).toEqual([
       expect.objectContaining({ breaker: 'payments', from: 'closed', to: 'open' }),
     ]);
+  });
+
+  it('delivers the stats of each transition through events$ and @OnEvent()', async () => {
+    let now = 1_000;
+    const running = await start({ defaults: { clock: () => now }, events: true });
+    const registry = running.get(CircuitBreakerRegistry);
+    const streamed: StateChangeEvent[] = [];
+    const subscription = registry.events$.subscribe((event) => streamed.push(event));
+
+    await request(running.getHttpServer()).get('/pay').expect(500);
+    now += 10;
+    await request(running.getHttpServer()).get('/pay').expect(500);
+    // Rejected: the controller has no interceptor to turn the rejection into a 503.
+    await request(running.getHttpServer()).get('/pay').expect(500);
+    registry.get('payments').reset();
+    subscription.unsubscribe();
+
+    const transitions = [
+      {
+        breaker: 'payments',
+        from: 'closed',
+        to: 'open',
+        reason: 'consecutive-failures',
+        stats: expect.objectContaining({
+          name: 'payments',
+          state: 'open',
+          calls: 2,
+          successes: 0,
+          failures: 2,
+          consecutiveFailures: 2,
+          rejected: 0,
+          inFlight: 0,
+          openedAt: 1_010,
+          retryAfter: 60_000,
+        }),
+      },
+      {
+        breaker: 'payments',
+        from: 'open',
+        to: 'closed',
+        reason: 'reset',
+        stats: expect.objectContaining({
+          state: 'closed',
+          calls: 0,
+          failures: 0,
+          consecutiveFailures: 0,
+          rejected: 1,
+          openedAt: undefined,
+          retryAfter: undefined,
+        }),
+      },
+    ];
+
+    expect(streamed).toEqual(transitions);
+    expect(running.get(StateChangeListener).received).toEqual(transitions);
   });
 
   it('unregisters the metrics when the application shuts down', async () => {
