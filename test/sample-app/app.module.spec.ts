@@ -1,11 +1,46 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { jest } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 import type { INestApplication } from '@nestjs/common';
 
 import { CircuitBreakerRegistry } from '../../lib/index.js';
+import { DOWNSTREAM_BREAKER } from '../../sample-app/app.module.js';
 import type { DownstreamServer } from '../../sample-app/downstream/downstream.server.js';
 import { openTheCircuit, startSampleApp } from './sample-app.fixture.js';
 import type { RunningSampleApp } from './sample-app.fixture.js';
+
+/** What Node.js publishes on `http.server.request.start` for each request a server receives. */
+interface RequestStart {
+  request: IncomingMessage;
+  response: ServerResponse;
+  server: Server;
+}
+
+/**
+ * Resolves with the downstream's response to the next request it receives, once the request is
+ * read to the end: the moment a hanging downstream holds it. Requests to the application itself
+ * are skipped.
+ */
+function nextDownstreamExchange(app: INestApplication): Promise<ServerResponse> {
+  const appServer: unknown = app.getHttpServer();
+
+  return new Promise((resolve) => {
+    const onRequestStart = (message: unknown) => {
+      const { request, response, server } = message as RequestStart;
+
+      if (server === appServer) return;
+
+      unsubscribe('http.server.request.start', onRequestStart);
+      // Added before the downstream's own 'end' listener, which runs in the same emit and holds
+      // the request before this promise's continuation runs.
+      request.once('end', () => resolve(response));
+    };
+
+    subscribe('http.server.request.start', onRequestStart);
+  });
+}
 
 describe('the sample application', () => {
   let running: RunningSampleApp;
@@ -84,24 +119,43 @@ describe('the sample application', () => {
     expect(await get('/quote')).toMatchObject({ status: 200, body: { source: 'cache' } });
   });
 
-  it('answers 504 when the downstream does not answer within the call timeout', async () => {
-    downstream.setMode('hanging');
+  describe('with a downstream that does not answer', () => {
+    const { callTimeout } = DOWNSTREAM_BREAKER;
 
-    const timedOut = await get('/stock');
+    beforeEach(() => {
+      downstream.setMode('hanging');
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    });
 
-    expect(timedOut.status).toBe(504);
-    expect(app.get(CircuitBreakerRegistry).get('downstream').stats().failures).toBe(1);
-  });
+    afterEach(() => jest.useRealTimers());
 
-  it('aborts the downstream request that outlived the call timeout', async () => {
-    downstream.setMode('hanging');
+    it('answers 504 once the call timeout has passed, counting a failure', async () => {
+      const breaker = app.get(CircuitBreakerRegistry).get('downstream');
+      const held = nextDownstreamExchange(app);
+      const answer = get('/stock');
+      await held;
 
-    expect((await get('/stock')).status).toBe(504);
+      jest.advanceTimersByTime(callTimeout - 1);
+      expect(breaker.stats()).toMatchObject({ inFlight: 1, failures: 0 });
+      jest.advanceTimersByTime(1);
 
-    while (downstream.hanging > 0) {
-      await nextTurn();
-    }
+      expect((await answer).status).toBe(504);
+      expect(breaker.stats()).toMatchObject({ inFlight: 0, failures: 1 });
+    });
 
-    expect(downstream.hanging).toBe(0);
+    it('aborts the downstream request that outlived the call timeout', async () => {
+      const held = nextDownstreamExchange(app);
+      const answer = get('/stock');
+      const downstreamResponse = await held;
+      const released = once(downstreamResponse, 'close');
+      expect(downstream.hanging).toBe(1);
+
+      jest.advanceTimersByTime(callTimeout);
+
+      expect((await answer).status).toBe(504);
+      await released;
+      expect(downstreamResponse.writableFinished).toBe(false);
+      expect(downstream.hanging).toBe(0);
+    });
   });
 });
