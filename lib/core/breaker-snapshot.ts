@@ -4,7 +4,10 @@ import type { BreakerState, TransitionReason } from './breaker-state.js';
 export interface BreakerStats {
   name: string;
   state: BreakerState;
-  /** Outcomes recorded since the circuit last closed, or in the window when there is one. */
+  /**
+   * Outcomes of the calls made while closed or disabled, since the circuit last closed, or in the
+   * window when there is one. Half-open probes decide their period and are not counted here.
+   */
   calls: number;
   successes: number;
   failures: number;
