@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { isObservable } from 'rxjs';
-import { type BreakerOptions, validateBreakerOptions } from '../core/index.js';
+import { BreakerConfigError, type BreakerOptions, validateBreakerOptions } from '../core/index.js';
 import type { CircuitBreakerFallback } from './circuit-breaker-fallback.interface.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
 import { CIRCUIT_BREAKER_METADATA, RETRY_METADATA } from './circuit-breaker.constants.js';
@@ -21,6 +21,7 @@ import {
   createdBeforeOverridesMessage,
   fallbackClassMessage,
   invalidFallbackMessage,
+  invalidMergedOptionsMessage,
   invalidFallbackOnMessage,
   missingFallbackMethodMessage,
   nonStaticProviderMessage,
@@ -246,7 +247,19 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     }
 
     this.claims.set(breakerName, claim);
-    this.registry.getOrCreate(breakerName, claim.overrides);
+
+    try {
+      this.registry.getOrCreate(breakerName, claim.overrides);
+    } catch (error) {
+      if (!(error instanceof BreakerConfigError)) throw error;
+
+      const { className, methodName } = claim;
+
+      throw new Error(
+        invalidMergedOptionsMessage(breakerName, className, methodName, error.message),
+        { cause: error },
+      );
+    }
   }
 
   /** Binds the method to `instance`: fallback, then retry, then breaker, then the method. */

@@ -88,6 +88,24 @@ export function conflictingOverridesMessage(
   );
 }
 
+/**
+ * Says that the options of a decorated method's breaker, once merged over the module's `defaults`
+ * and the breaker's configured entry, are invalid.
+ *
+ * @param problem the message of the `BreakerConfigError`, naming the option and the value
+ */
+export function invalidMergedOptionsMessage(
+  breaker: string,
+  className: string,
+  methodName: string,
+  problem: string,
+): string {
+  return (
+    `@CircuitBreaker() on ${describeMethod(className, methodName)} gives breaker "${breaker}" ` +
+    `options that do not fit the module's defaults and its "breakers" entry: ${problem}`
+  );
+}
+
 /** Says that a breaker was created before the overrides of its decorator could apply. */
 export function createdBeforeOverridesMessage(
   breaker: string,

@@ -9,15 +9,20 @@ import {
   type Type,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { BreakerOptions } from '../../lib/core/index.js';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
 import type { CircuitBreakerMethodOptions } from '../../lib/nest/circuit-breaker-method-options.interface.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
 
 /** Starts a module with the given providers and controllers, and closes it again. */
-async function bootstrap(providers: Type[], controllers: Type[] = []): Promise<void> {
+async function bootstrap(
+  providers: Type[],
+  controllers: Type[] = [],
+  defaults: BreakerOptions = {},
+): Promise<void> {
   const moduleRef = await Test.createTestingModule({
-    imports: [CircuitBreakerModule.forRoot({ logging: false })],
+    imports: [CircuitBreakerModule.forRoot({ defaults, logging: false })],
     providers,
     controllers,
   }).compile();
@@ -93,6 +98,14 @@ class RequestScopedController {
 @Injectable()
 class InvalidOverrideService {
   @CircuitBreaker('quotes', { timeout: -5 })
+  async quote(): Promise<number> {
+    return 1;
+  }
+}
+
+@Injectable()
+class StricterWindowService {
+  @CircuitBreaker({ minimumCalls: 10 })
   async quote(): Promise<number> {
     return 1;
   }
@@ -207,6 +220,20 @@ describe('CircuitBreakerExplorer', () => {
     it('on an invalid breaker override, naming class, method and option', async () => {
       await expect(bootstrap([InvalidOverrideService])).rejects.toThrow(
         '"InvalidOverrideService.quote.timeout": received -5',
+      );
+    });
+
+    it('on an override that does not fit the defaults, naming class, method, breaker and option', async () => {
+      const defaults: BreakerOptions = {
+        failureRateThreshold: 0.5,
+        minimumCalls: 5,
+        window: { kind: 'count', size: 5 },
+      };
+
+      await expect(bootstrap([StricterWindowService], [], defaults)).rejects.toThrow(
+        '@CircuitBreaker() on StricterWindowService.quote() gives breaker ' +
+          '"StricterWindowService.quote" options that do not fit the module\'s defaults and its ' +
+          '"breakers" entry: Invalid breaker option "StricterWindowService.quote.window.size": received 5',
       );
     });
 
