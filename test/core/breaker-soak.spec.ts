@@ -128,6 +128,9 @@ class CallTraffic {
     const throwError = () => {
       throw error;
     };
+    const throwNotFound = () => {
+      throw notFound;
+    };
 
     this.breaker = new Breaker({
       name: 'soak-calls',
@@ -135,11 +138,11 @@ class CallTraffic {
       ...RATE_RULE,
     });
     this.outcomes = [
-      [0.1, () => Promise.reject(error)],
-      [0.1, () => Promise.reject(notFound)],
-      [0.1, () => Promise.resolve('ok')],
-      [0.1, throwError],
-      [0.6, () => 'ok'],
+      [0.15, throwError],
+      [0.05, throwNotFound],
+      [0.05, () => Promise.reject(error)],
+      [0.05, () => Promise.resolve('ok')],
+      [0.7, () => 'ok'],
     ];
   }
 
