@@ -5,12 +5,14 @@ export interface BreakerStats {
   name: string;
   state: BreakerState;
   /**
-   * Outcomes of the calls made while closed or disabled, since the circuit last closed, or in the
-   * window when there is one. Half-open probes decide their period and are not counted here.
+   * Outcomes of the calls made while closed or disabled since the circuit last closed, ignored
+   * ones included; with a window, the successes and failures it holds. Half-open probes decide
+   * their period and are not counted here.
    */
   calls: number;
   successes: number;
   failures: number;
+  /** Ignored outcomes since the circuit last closed, window or not: no window holds them. */
   ignored: number;
   slowCalls: number;
   /** `failures / (successes + failures)`, 0 when nothing was judged. */

@@ -600,7 +600,8 @@ export class Breaker implements PermitOwner {
     return {
       name: this.name,
       state: phase.kind,
-      calls: judged + this.counts.ignored,
+      // A window holds judged outcomes only, so over a window the calls are those.
+      calls: this.window === undefined ? judged + this.counts.ignored : judged,
       successes: judged - totals.failures,
       failures: totals.failures,
       ignored: this.counts.ignored,

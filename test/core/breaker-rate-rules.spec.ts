@@ -75,6 +75,20 @@ describe('failure-rate rule', () => {
     expect(breaker.stats()).toMatchObject({ calls: 3, failures: 1 });
   });
 
+  it('counts as calls only the outcomes the window holds, ignored ones apart', () => {
+    const { clock, breaker, record } = rateBreaker({
+      failureRateThreshold: 0.5,
+      window: { kind: 'time', duration: 1_000, buckets: 10 },
+    });
+
+    record('ok', 'fail');
+    breaker.acquire().ignore();
+    clock.advance(1_000);
+    record('ok');
+
+    expect(breaker.stats()).toMatchObject({ calls: 1, successes: 1, failures: 0, ignored: 1 });
+  });
+
   it('keeps a bucket until the whole window has passed it', () => {
     const { clock, breaker, record } = rateBreaker({
       failureRateThreshold: 1,

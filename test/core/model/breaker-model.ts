@@ -210,7 +210,7 @@ export class BreakerModel {
     return {
       name: MODEL_BREAKER_NAME,
       state: period.state,
-      calls: judged.calls + this.ignored,
+      calls: this.window === undefined ? judged.calls + this.ignored : judged.calls,
       successes: judged.calls - judged.failures,
       failures: judged.failures,
       ignored: this.ignored,
