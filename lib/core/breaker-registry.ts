@@ -22,10 +22,11 @@ export interface BreakerRegistryOptions {
   /** Named breakers; each entry is merged over `defaults`. */
   breakers?: Record<string, BreakerOptions>;
   /**
-   * Most breakers kept for names outside `breakers`, such as keys from user input. Past it, each
-   * creation drops the least recently used idle closed ones from the registry. The breaker just
-   * created is never dropped, so that it can trip: while every other one is open or busy, the
-   * registry holds more than `maxBreakers` until a later creation finds an idle closed one to drop.
+   * Most breakers kept for names outside `breakers` and not declared with `declare()`, such as
+   * keys from user input. Past it, each creation drops the least recently used idle closed ones
+   * from the registry. The breaker just created is never dropped, so that it can trip: while every
+   * other one is open or busy, the registry holds more than `maxBreakers` until a later creation
+   * finds an idle closed one to drop.
    * @default Infinity
    */
   maxBreakers?: number;
@@ -71,6 +72,8 @@ interface Forwarding {
 export class BreakerRegistry implements Iterable<Breaker> {
   private readonly defaults: BreakerOptions;
   private readonly configured: ReadonlyMap<string, BreakerOptions>;
+  /** Names declared in code with `declare()`: kept like configured ones. */
+  private readonly declared = new Set<string>();
   private readonly maxBreakers: number;
   /** Created breakers, least recently used first. */
   private readonly entries = new Map<string, Breaker>();
@@ -113,7 +116,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
    * @throws Error listing the known names when `name` is neither configured nor created
    */
   get(name: string): Breaker {
-    if (this.entries.has(name) || this.configured.has(name)) return this.getOrCreate(name);
+    if (this.has(name)) return this.getOrCreate(name);
 
     const known = [...new Set([...this.configured.keys(), ...this.entries.keys()])];
 
@@ -133,7 +136,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     if (existing !== undefined) {
       // Only a capped registry needs its entries in order of use.
-      if (this.maxBreakers !== Infinity && !this.configured.has(name)) {
+      if (this.maxBreakers !== Infinity && !this.isKept(name)) {
         this.entries.delete(name);
         this.entries.set(name, existing);
       }
@@ -149,9 +152,26 @@ export class BreakerRegistry implements Iterable<Breaker> {
     return this.entries.has(name) || this.configured.has(name);
   }
 
-  /** Names of the configured breakers, created or not. */
+  /**
+   * Returns the breaker named `name`, creating it on first use as `getOrCreate()` does, and keeps
+   * it like a configured one: it never counts toward `maxBreakers` and is never evicted. For
+   * breakers the application names in code, such as those of decorated methods.
+   * @throws BreakerConfigError naming the breaker and the option when the overrides are invalid
+   */
+  declare(name: string, overrides?: BreakerOptions): Breaker {
+    const breaker = this.getOrCreate(name, overrides);
+
+    if (!this.isKept(name)) {
+      this.declared.add(name);
+      this.dynamicCount--;
+    }
+
+    return breaker;
+  }
+
+  /** Names of the breakers configured in the options or declared in code, created or not. */
   configuredNames(): string[] {
-    return [...this.configured.keys()];
+    return [...new Set([...this.configured.keys(), ...this.declared])];
   }
 
   /**
@@ -193,7 +213,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
   }
 
   private create(name: string, overrides: BreakerOptions | undefined): Breaker {
-    const configured = this.configured.has(name);
+    const kept = this.isKept(name);
     const options = { ...this.defaults, ...this.configured.get(name), ...overrides, name };
 
     // The defaults and configured entries were checked when the registry was built.
@@ -210,7 +230,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     this.entries.set(name, breaker);
 
-    if (!configured) {
+    if (!kept) {
       this.dynamicCount++;
       this.evictBeyondCap(breaker);
     }
@@ -218,6 +238,11 @@ export class BreakerRegistry implements Iterable<Breaker> {
     this.lifecycle.emit('created', breaker);
 
     return breaker;
+  }
+
+  /** Tells whether `name` is configured or declared, and so never evicted. */
+  private isKept(name: string): boolean {
+    return this.configured.has(name) || this.declared.has(name);
   }
 
   private forward(breaker: Breaker, forwarding: Forwarding): void {
@@ -250,7 +275,7 @@ export class BreakerRegistry implements Iterable<Breaker> {
     for (const [name, breaker] of this.entries) {
       if (this.dynamicCount <= this.maxBreakers) return;
 
-      if (breaker === created || this.configured.has(name) || breaker.state !== 'closed') continue;
+      if (breaker === created || this.isKept(name) || breaker.state !== 'closed') continue;
 
       if (breaker.stats().inFlight !== 0) continue;
 

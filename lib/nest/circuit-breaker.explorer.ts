@@ -79,7 +79,6 @@ const FALLBACK_ON_VALUES: readonly unknown[] = ['rejection', 'failure', 'any'];
 export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdown {
   private readonly prepared = new WeakMap<object, readonly ProtectedMethod[]>();
   private readonly claims = new Map<string, Claim>();
-  private readonly invokers = new Map<string, CircuitBreakerInvoker[]>();
   private readonly bound = new WeakSet<object>();
   private readonly removeEarlyBinder: () => void;
 
@@ -94,10 +93,6 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
 
       if (typeof prototype === 'object' && prototype !== null) this.prepare(prototype);
     }
-
-    registry.on('evicted', (breaker) => {
-      this.invokers.get(breaker.name)?.forEach((invoker) => invoker.forget(breaker));
-    });
 
     // Until module start, a call on an instance nobody bound yet (from the onModuleInit hook of a
     // module initialised before this one) binds that instance first.
@@ -249,7 +244,7 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     this.claims.set(breakerName, claim);
 
     try {
-      this.registry.getOrCreate(breakerName, claim.overrides);
+      this.registry.declare(breakerName, claim.overrides);
     } catch (error) {
       if (!(error instanceof BreakerConfigError)) throw error;
 
@@ -278,20 +273,14 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     method: ProtectedMethod,
     breaker: BreakerSetup,
   ): CircuitBreakerInvoker {
-    const { breakerName } = breaker;
-    const invoker = new CircuitBreakerInvoker({
-      registry: this.registry,
-      breakerName,
-      overrides: breaker.overrides,
+    return new CircuitBreakerInvoker({
+      // Declared when the method was claimed, so the registry keeps it.
+      breaker: this.registry.get(breaker.breakerName),
       original: method.dispatcher.original,
       shape: method.shape,
       fallback: this.resolveFallback(method, breaker),
       fallbackOn: breaker.fallbackOn,
     });
-
-    this.invokers.set(breakerName, [...(this.invokers.get(breakerName) ?? []), invoker]);
-
-    return invoker;
   }
 
   private resolveFallback(

@@ -1,8 +1,6 @@
 import { catchError, defer, from, isObservable, Observable, of, throwError } from 'rxjs';
 import {
   type Breaker,
-  type BreakerOptions,
-  type BreakerRegistry,
   isBulkheadFullError,
   isCircuitOpenError,
   type Permit,
@@ -24,9 +22,7 @@ export type FallbackHandler = (instance: object, args: unknown[], error: unknown
 
 /** Everything an invoker needs to run one method of one instance behind its breaker. */
 export interface InvokerSettings {
-  registry: BreakerRegistry;
-  breakerName: string;
-  overrides: BreakerOptions;
+  breaker: Breaker;
   original: (...args: unknown[]) => unknown;
   shape: ReturnShape;
   fallback: FallbackHandler | undefined;
@@ -48,7 +44,6 @@ export function toObservable(value: unknown): Observable<unknown> {
  * outcome per call, and hands eligible errors to the fallback.
  */
 export class CircuitBreakerInvoker implements MethodInvoker {
-  private current: Breaker | undefined;
   /**
    * How the method returns: as declared, or for a method whose declaration does not tell, as its
    * first call showed once that call returned a promise or an Observable.
@@ -113,23 +108,6 @@ export class CircuitBreakerInvoker implements MethodInvoker {
     );
   }
 
-  /**
-   * Forgets `breaker` once the registry has evicted it, so that the next call recreates it under
-   * the module's configuration rather than keep using a breaker the registry no longer lists.
-   */
-  forget(breaker: Breaker): void {
-    if (this.current === breaker) this.current = undefined;
-  }
-
-  private breaker(): Breaker {
-    this.current ??= this.settings.registry.getOrCreate(
-      this.settings.breakerName,
-      this.settings.overrides,
-    );
-
-    return this.current;
-  }
-
   /** Runs a promise-returning method; whatever happens, the caller gets a promise. */
   private invokePromise(instance: object, args: unknown[]): Promise<unknown> {
     const called = this.callThrough(instance, args);
@@ -141,7 +119,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
 
   /** Runs the method as one call of the breaker, without the fallback, and returns a promise. */
   private callThrough(instance: object, args: unknown[]): Promise<unknown> {
-    const breaker = this.breaker();
+    const breaker = this.settings.breaker;
 
     if (breaker.callTimeout === undefined) {
       return breaker.callMethod(this.settings.original, instance, args);
@@ -200,7 +178,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
    * A rejection, or an error the method throws before returning, is recorded and returned.
    */
   private start(instance: object, args: unknown[]): Started {
-    const breaker = this.breaker();
+    const breaker = this.settings.breaker;
     let permit: Permit;
 
     try {
@@ -239,7 +217,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
    */
   private protectedSource(create: () => unknown): Observable<unknown> {
     return defer(() => {
-      const breaker = this.breaker();
+      const breaker = this.settings.breaker;
 
       if (breaker.callTimeout === undefined) {
         return defer(() => toObservable(create())).pipe(withBreaker(breaker));
@@ -265,7 +243,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
       case 'any':
         return fallback;
       case 'failure':
-        return isRejection(error) || this.breaker().classifyError(error, false) === 'failure'
+        return isRejection(error) || this.settings.breaker.classifyError(error, false) === 'failure'
           ? fallback
           : undefined;
       case 'rejection':

@@ -88,13 +88,13 @@ function withInjectedBreakers(definition: DynamicModule): DynamicModule {
 }
 
 /**
- * Provides the named breaker. It waits for the explorer, so that a breaker shared with a
- * decorated method is created with that method's overrides.
+ * Provides the named breaker, declared so that the registry keeps it. It waits for the explorer,
+ * so that a breaker shared with a decorated method is created with that method's overrides.
  */
 function breakerProvider(name: string): Provider {
   return {
     provide: getCircuitBreakerToken(name),
-    useFactory: (registry: CircuitBreakerRegistry) => registry.getOrCreate(name),
+    useFactory: (registry: CircuitBreakerRegistry) => registry.declare(name),
     inject: [CircuitBreakerRegistry, CircuitBreakerExplorer],
   };
 }

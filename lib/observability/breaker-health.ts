@@ -19,9 +19,12 @@ export interface BreakerHealthReport {
 export const UNHEALTHY_STATES: readonly BreakerState[] = ['open', 'forced-open'];
 
 /**
- * Reports the state of the breakers named `names`, or of every breaker of `registry` when `names`
- * is omitted. It is unhealthy when any of them is open or forced open; half-open is healthy, since
- * probes are getting through. A configured breaker that was never used is created to be reported.
+ * Reports the state of the breakers named `names`, or when `names` is omitted of every breaker
+ * configured in the registry's options or declared in code (decorated methods, injected
+ * breakers): breakers created for other names, such as keys from user input, are reported only
+ * when named, so that one caller's open circuit does not fail the application's health. It is
+ * unhealthy when any of them is open or forced open; half-open is healthy, since probes are
+ * getting through. A configured breaker that was never used is created to be reported.
  *
  * @param registry the breakers
  * @param names the breakers to report, configured or created
@@ -40,7 +43,7 @@ export function checkBreakerHealth(
 
   for (const breaker of registry) created.set(breaker.name, breaker);
 
-  const chosen = names ?? [...new Set([...registry.configuredNames(), ...created.keys()])];
+  const chosen = names ?? registry.configuredNames();
   const breakers: Record<string, BreakerHealth> = {};
   let healthy = true;
 

@@ -155,6 +155,26 @@ describe('BreakerRegistry', () => {
     expect(registry.getOrCreate('a')).toBe(a);
   });
 
+  it('keeps declared breakers out of the cap, also one first created from user input', () => {
+    const registry = new BreakerRegistry({ maxBreakers: 1 });
+    const evicted: string[] = [];
+
+    registry.on('evicted', (breaker) => evicted.push(breaker.name));
+
+    const declared = registry.declare('payments', { maxFailures: 2 });
+    const adopted = registry.getOrCreate('search');
+
+    expect(registry.declare('search')).toBe(adopted);
+
+    registry.getOrCreate('user-1');
+    registry.getOrCreate('user-2');
+
+    expect(evicted).toEqual(['user-1']);
+    expect(registry.get('payments')).toBe(declared);
+    expect(registry.get('search')).toBe(adopted);
+    expect(registry.configuredNames()).toEqual(['payments', 'search']);
+  });
+
   it('keeps busy or open breakers and leaves the evicted one working for its holder', async () => {
     const { registry, clock, evicted } = cappedRegistry();
 

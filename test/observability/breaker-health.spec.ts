@@ -16,7 +16,7 @@ describe('checkBreakerHealth', () => {
 
     payments.forceOpen();
     payments.reset();
-    breakers.getOrCreate('search').disable();
+    breakers.declare('search').disable();
 
     expect(checkBreakerHealth(breakers)).toEqual({
       healthy: true,
@@ -26,6 +26,18 @@ describe('checkBreakerHealth', () => {
         search: { state: 'disabled' },
       },
     });
+  });
+
+  it('leaves out breakers created for names neither configured nor declared', () => {
+    const breakers = configured();
+
+    breakers.getOrCreate('tenant-42').forceOpen();
+
+    expect(checkBreakerHealth(breakers)).toEqual({
+      healthy: true,
+      breakers: { payments: { state: 'closed' }, inventory: { state: 'closed' } },
+    });
+    expect(checkBreakerHealth(breakers, ['tenant-42']).healthy).toBe(false);
   });
 
   it('is unhealthy when a breaker is open, and tells when it admits probes', async () => {

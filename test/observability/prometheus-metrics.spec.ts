@@ -272,6 +272,20 @@ describe('attachPrometheusMetrics', () => {
       expect(text).not.toContain('user-1');
       expect(text).toContain('circuit_breaker_calls_total{breaker="user-2",outcome="success"} 0');
     });
+
+    it('keeps the series bounded while an open breaker holds the only place of the cap', async () => {
+      breakers.getOrCreate('user-0').forceOpen();
+
+      for (let user = 1; user <= 50; user++) {
+        await breakers.getOrCreate(`user-${user}`).call(() => 'ok');
+      }
+
+      const calls = await series(metrics, 'circuit_breaker_calls_total{');
+      const users = new Set(calls.map((line) => /breaker="(user-\d+)"/.exec(line)?.[1] ?? line));
+
+      expect(users).toEqual(new Set(['user-0', 'user-50']));
+      expect(calls).toContain('circuit_breaker_calls_total{breaker="user-50",outcome="success"} 1');
+    });
   });
 
   describe('registration', () => {

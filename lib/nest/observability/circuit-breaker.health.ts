@@ -12,7 +12,10 @@ import {
 
 /** What `CircuitBreakerHealthIndicator.isHealthy()` checks. */
 export interface CircuitBreakerHealthOptions {
-  /** Names of the breakers to check. Every configured or created breaker when omitted. */
+  /**
+   * Names of the breakers to check. When omitted, every breaker configured in the module options
+   * or declared in code (decorated methods, injected breakers), but none created for other names.
+   */
   breakers?: readonly string[];
 }
 
