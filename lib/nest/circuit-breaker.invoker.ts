@@ -1,13 +1,9 @@
 import { catchError, defer, from, isObservable, Observable, of, throwError } from 'rxjs';
-import {
-  type Breaker,
-  isBulkheadFullError,
-  isCircuitOpenError,
-  type Permit,
-} from '../core/index.js';
+import type { Breaker, Permit } from '../core/index.js';
 import { withBreaker } from '../rxjs/with-breaker.operator.js';
 import { DeferredRejection, isThenable } from '../core/promise-interop.js';
 import type { CircuitBreakerFallbackOn } from './circuit-breaker-method-options.interface.js';
+import { isRejection } from './circuit-breaker-rejection.js';
 import type { MethodInvoker } from './circuit-breaker.dispatcher.js';
 import { runInCall } from './current-call-signal.js';
 
@@ -250,8 +246,4 @@ export class CircuitBreakerInvoker implements MethodInvoker {
         return isRejection(error) ? fallback : undefined;
     }
   }
-}
-
-function isRejection(error: unknown): boolean {
-  return isCircuitOpenError(error) || isBulkheadFullError(error);
 }

@@ -4,7 +4,7 @@ export type {
   CircuitBreakerFallbackContext,
 } from './circuit-breaker-fallback.interface.js';
 export { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
-export type { CircuitBreakerOpenResponse } from './circuit-breaker.interceptor.js';
+export type { CircuitBreakerOpenResponse } from './circuit-breaker-rejection.js';
 export type {
   CircuitBreakerFallbackOn,
   CircuitBreakerMethodOptions,
