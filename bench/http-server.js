@@ -1,14 +1,16 @@
 /**
  * The HTTP side of the interceptor case, run in its own process: a Nest application on Express
- * with the same handler on three routes: without interceptor, behind an interceptor that only
- * passes the call on (what any interceptor costs in Nest), and behind `CircuitBreakerInterceptor`.
+ * with the same handler on four routes: without interceptor, behind an interceptor that only
+ * passes the call on (what any interceptor costs in Nest), behind `CircuitBreakerInterceptor`, and
+ * behind `CircuitBreakerExceptionFilter`.
  * Sends `{ port }` to its parent once listening, then `{ cpuMicros }` in answer to each message.
  */
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, UseFilters, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
 import {
+  CircuitBreakerExceptionFilter,
   CircuitBreakerInterceptor,
   CircuitBreakerModule,
   CircuitOpenError,
@@ -42,6 +44,16 @@ class GuardedController {
   }
 }
 
+class FilteredController {
+  quote() {
+    return { price: 42 };
+  }
+
+  open() {
+    throw new CircuitOpenError('quotes', 'open', 4_500);
+  }
+}
+
 // What TypeScript emits for these decorators.
 Reflect.decorate([Controller('plain')], PlainController);
 Reflect.decorate([Injectable()], PassThroughInterceptor);
@@ -53,17 +65,23 @@ Reflect.decorate(
   [UseInterceptors(CircuitBreakerInterceptor), Controller('guarded')],
   GuardedController,
 );
+Reflect.decorate(
+  [UseFilters(CircuitBreakerExceptionFilter), Controller('filtered')],
+  FilteredController,
+);
 
-for (const target of [PlainController, PassThroughController, GuardedController]) {
+for (const target of [
+  PlainController,
+  PassThroughController,
+  GuardedController,
+  FilteredController,
+]) {
   Reflect.decorate([Get()], target.prototype, 'quote', descriptor(target, 'quote'));
 }
 
-Reflect.decorate(
-  [Get('open')],
-  GuardedController.prototype,
-  'open',
-  descriptor(GuardedController, 'open'),
-);
+for (const target of [GuardedController, FilteredController]) {
+  Reflect.decorate([Get('open')], target.prototype, 'open', descriptor(target, 'open'));
+}
 
 class HttpBenchModule {}
 
@@ -71,7 +89,7 @@ Reflect.decorate(
   [
     Module({
       imports: [CircuitBreakerModule.forRoot({ logging: false })],
-      controllers: [PlainController, PassThroughController, GuardedController],
+      controllers: [PlainController, PassThroughController, GuardedController, FilteredController],
     }),
   ],
   HttpBenchModule,

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 
 import { check, median, turnOrder } from '../harness.js';
 
-const ROUTES = { bare: '/plain', floor: '/pass-through', ours: '/guarded' };
+const ROUTES = { bare: '/plain', floor: '/pass-through', ours: '/guarded', filter: '/filtered' };
 const CONNECTIONS = 10;
 const TURN_SECONDS = 0.5;
 const FULL_ROUNDS = { warmupRounds: 2, rounds: 11 };
@@ -16,8 +16,9 @@ const SMOKE_REQUESTS = 50;
 
 /**
  * Throughput of an HTTP route behind `CircuitBreakerInterceptor` against the same handler without
- * it and behind a pass-through interceptor, on Express over loopback. The server runs in its own process; autocannon drives the two
- * routes in alternating turns of fixed duration.
+ * it and behind a pass-through interceptor, on Express over loopback, with the same route behind
+ * `CircuitBreakerExceptionFilter` beside them. The server runs in its own process; autocannon
+ * drives the routes in alternating turns of fixed duration.
  */
 export default {
   id: 'http-interceptor',
@@ -31,12 +32,17 @@ export default {
     try {
       const port = await listeningPort(server);
       const base = `http://127.0.0.1:${port}`;
-      const rejected = await fetchOnce(`${base}${ROUTES.ours}/open`);
+      for (const [name, answeredBy] of [
+        ['ours', 'interceptor'],
+        ['filter', 'filter'],
+      ]) {
+        const rejected = await fetchOnce(`${base}${ROUTES[name]}/open`);
 
-      check(
-        rejected.status === 503 && rejected.retryAfter === '5',
-        `the interceptor did not answer a rejected call with 503 and Retry-After: 5 (got ${rejected.status}, ${rejected.retryAfter})`,
-      );
+        check(
+          rejected.status === 503 && rejected.retryAfter === '5',
+          `the ${answeredBy} did not answer a rejected call with 503 and Retry-After: 5 (got ${rejected.status}, ${rejected.retryAfter})`,
+        );
+      }
 
       const names = Object.keys(ROUTES);
       const samples = Object.fromEntries(names.map((name) => [name, []]));
@@ -61,6 +67,7 @@ export default {
       const ratio = perRoute(samples, 'ours', 'bare');
       const cpuRatio = perRoute(cpuSamples, 'ours', 'bare');
       const versusFloor = perRoute(samples, 'ours', 'floor');
+      const filterRatio = perRoute(samples, 'filter', 'bare');
 
       return {
         unit: 'req/s',
@@ -69,10 +76,11 @@ export default {
         ratios: {
           'with/without': ratio,
           'with/pass-through': versusFloor,
+          'filter/without': filterRatio,
           'server CPU per request with/without': cpuRatio,
         },
         met: ratio >= 0.97,
-        notes: `floor: a pass-through interceptor; ${profile.smoke ? `${SMOKE_REQUESTS} requests` : `${TURN_SECONDS} s turns`} per route, ${CONNECTIONS} connections`,
+        notes: `floor: a pass-through interceptor; filter: the route behind CircuitBreakerExceptionFilter, ${Math.round(median(samples.filter))} req/s; ${profile.smoke ? `${SMOKE_REQUESTS} requests` : `${TURN_SECONDS} s turns`} per route, ${CONNECTIONS} connections`,
       };
     } finally {
       if (server.connected) server.disconnect();

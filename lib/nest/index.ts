@@ -3,6 +3,7 @@ export type {
   CircuitBreakerFallback,
   CircuitBreakerFallbackContext,
 } from './circuit-breaker-fallback.interface.js';
+export { CircuitBreakerExceptionFilter } from './circuit-breaker.filter.js';
 export { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.js';
 export type { CircuitBreakerOpenResponse } from './circuit-breaker-rejection.js';
 export type {

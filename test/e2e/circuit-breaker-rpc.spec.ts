@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import type { AddressInfo, Server } from 'node:net';
-import { Controller, type INestMicroservice, Injectable, UseInterceptors } from '@nestjs/common';
+import {
+  Controller,
+  type INestMicroservice,
+  Injectable,
+  type Type,
+  UseFilters,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ClientProxyFactory,
   type ClientProxy,
@@ -11,6 +18,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
+import { CircuitBreakerExceptionFilter } from '../../lib/nest/circuit-breaker.filter.js';
 import { CircuitBreakerInterceptor } from '../../lib/nest/circuit-breaker.interceptor.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
@@ -41,7 +49,24 @@ class StockController {
   }
 }
 
-describe('over a TCP microservice', () => {
+@Controller()
+@UseFilters(CircuitBreakerExceptionFilter)
+class FilteredStockController {
+  constructor(private readonly stock: Stock) {}
+
+  @MessagePattern('stock.level')
+  @CircuitBreaker('stock')
+  async level(): Promise<number> {
+    return this.stock.level();
+  }
+}
+
+const answeredBy: [string, Type][] = [
+  ['CircuitBreakerInterceptor', StockController],
+  ['CircuitBreakerExceptionFilter', FilteredStockController],
+];
+
+describe.each(answeredBy)('over a TCP microservice, answered by %s', (_mapper, controller) => {
   let microservice: INestMicroservice;
   let client: ClientProxy;
 
@@ -55,7 +80,7 @@ describe('over a TCP microservice', () => {
           logging: false,
         }),
       ],
-      controllers: [StockController],
+      controllers: [controller],
       providers: [Stock],
     }).compile();
 

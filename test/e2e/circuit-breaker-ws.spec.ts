@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { type INestApplication, Injectable, UseInterceptors } from '@nestjs/common';
+import {
+  type INestApplication,
+  Injectable,
+  type Type,
+  UseFilters,
+  UseInterceptors,
+} from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import {
@@ -12,6 +18,7 @@ import {
 } from '@nestjs/websockets';
 import WebSocket from 'ws';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
+import { CircuitBreakerExceptionFilter } from '../../lib/nest/circuit-breaker.filter.js';
 import { CircuitBreakerInterceptor } from '../../lib/nest/circuit-breaker.interceptor.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
@@ -45,7 +52,23 @@ class StockGateway {
   }
 }
 
-describe('over a WebSocket gateway', () => {
+@WebSocketGateway()
+@UseFilters(CircuitBreakerExceptionFilter)
+class FilteredStockGateway {
+  constructor(private readonly stock: Stock) {}
+
+  @SubscribeMessage('level')
+  async level(@MessageBody() sku: string): Promise<WsResponse<number>> {
+    return { event: 'level', data: await this.stock.level(sku) };
+  }
+}
+
+const answeredBy: [string, Type][] = [
+  ['CircuitBreakerInterceptor', StockGateway],
+  ['CircuitBreakerExceptionFilter', FilteredStockGateway],
+];
+
+describe.each(answeredBy)('over a WebSocket gateway, answered by %s', (_mapper, gateway) => {
   let app: INestApplication;
   let client: WebSocket;
   let stock: Stock;
@@ -56,7 +79,7 @@ describe('over a WebSocket gateway', () => {
 
     const moduleRef = await Test.createTestingModule({
       imports: [CircuitBreakerModule.forRoot({ defaults: { clock }, logging: false })],
-      providers: [Stock, StockGateway],
+      providers: [Stock, gateway],
     }).compile();
 
     app = moduleRef.createNestApplication({ logger: false });
