@@ -1,6 +1,7 @@
 import { type ModuleMetadata } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { type DataPoint, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { Registry } from 'prom-client';
 import { BreakerConfigError } from '../../../lib/core/index.js';
 import { CIRCUIT_BREAKER_MODULE_OPTIONS } from '../../../lib/nest/circuit-breaker.module-definition.js';
@@ -35,6 +36,34 @@ function compile(
   }).compile();
 }
 
+/** An OpenTelemetry reader that collects when asked, as a scrape would. */
+class CollectingReader extends MetricReader {
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Collects and returns the data points of `instrument` as sorted `attributes value` lines. */
+  async points(instrument: string): Promise<string[]> {
+    const { resourceMetrics } = await this.collect();
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .find((each) => each.descriptor.name === instrument);
+    const dataPoints = (metric?.dataPoints ?? []) as DataPoint<number>[];
+
+    return dataPoints
+      .map(({ attributes, value }) => {
+        const labels = Object.entries(attributes).map(([key, each]) => `${key}=${String(each)}`);
+
+        return `${labels.join(',')} ${value}`;
+      })
+      .sort();
+  }
+}
+
 describe('CircuitBreakerObservability', () => {
   let moduleRef: TestingModule | undefined;
 
@@ -62,6 +91,43 @@ describe('CircuitBreakerObservability', () => {
       moduleRef = undefined;
 
       expect(registry.getMetricsAsArray()).toEqual([]);
+    });
+
+    it('records the OpenTelemetry instruments on the meter it is given, until shutdown', async () => {
+      const reader = new CollectingReader();
+      const provider = new MeterProvider({ readers: [reader] });
+
+      try {
+        moduleRef = await compile({
+          metrics: { openTelemetry: { meter: provider.getMeter('shop') } },
+        });
+        await moduleRef.init();
+
+        const payments = moduleRef.get(CircuitBreakerRegistry).getOrCreate('payments');
+
+        await payments.call(() => 'ok');
+        await payments.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
+
+        expect(await reader.points('circuit_breaker.calls')).toEqual([
+          'breaker=payments,outcome=failure 1',
+          'breaker=payments,outcome=success 1',
+        ]);
+        expect(await reader.points('circuit_breaker.state')).toContain(
+          'breaker=payments,state=closed 1',
+        );
+
+        await moduleRef.close();
+        moduleRef = undefined;
+        await payments.call(() => 'ok');
+
+        // The SDK reports what it last observed; the call after shutdown is not observed.
+        expect(await reader.points('circuit_breaker.calls')).toEqual([
+          'breaker=payments,outcome=failure 1',
+          'breaker=payments,outcome=success 1',
+        ]);
+      } finally {
+        await provider.shutdown();
+      }
     });
 
     it('stops bootstrap naming the package when prom-client is not installed', async () => {
