@@ -40,7 +40,7 @@ export abstract class BreakerCore {
   /** Whether calls are timed: for slow-call rules, or for metrics that observe durations. */
   protected timesCalls: boolean;
   /** Created when metrics first ask for counts: most breakers are never observed. */
-  protected tally: CallTally | undefined;
+  protected tally: CallTally | undefined = undefined;
   protected phase: Phase;
   protected generation = 0;
   protected readonly counts = new OutcomeCounts();
@@ -52,7 +52,7 @@ export abstract class BreakerCore {
    * @internal Called on every change of state, before the `'state-change'` event. Lets a registry
    * follow its breakers without a listener per breaker.
    */
-  transitionHook: ((breaker: this, state: BreakerState) => void) | undefined;
+  transitionHook: ((breaker: this, state: BreakerState) => void) | undefined = undefined;
 
   /**
    * @param options see `BreakerOptions`; every option is optional

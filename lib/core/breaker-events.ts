@@ -40,7 +40,7 @@ interface Registration {
  */
 export class ListenerSet<M extends object = BreakerEventMap> {
   /** Created with the first listener: most breakers never have one. */
-  private registrations: Map<keyof M, readonly Registration[]> | undefined;
+  private registrations: Map<keyof M, readonly Registration[]> | undefined = undefined;
 
   /** Number of listeners over all events; emitters skip building payloads when it is 0. */
   size = 0;

@@ -29,7 +29,7 @@ interface Settlers {
  */
 export class Breaker extends BreakerCore implements PermitOwner {
   private readonly maxConcurrent: number;
-  private settlers: Settlers | undefined;
+  private settlers: Settlers | undefined = undefined;
 
   /**
    * @param options see `BreakerOptions`; every option is optional

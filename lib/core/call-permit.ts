@@ -45,10 +45,10 @@ export class CallPermit implements Permit {
   /** Set when the breaker's own deadline ended the call. */
   timedOut = false;
   /** The error the deadline ended the call with. */
-  private timeoutError: CallTimeoutError | undefined;
-  private controller: AbortController | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private rejectTracked: ((error: unknown) => void) | undefined;
+  private timeoutError: CallTimeoutError | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private rejectTracked: ((error: unknown) => void) | undefined = undefined;
 
   constructor(
     private readonly owner: PermitOwner,
