@@ -53,7 +53,7 @@ describe('benchmark harness', () => {
         },
       });
       const results = await h.measure([subject('a'), subject('b')], h.PROFILES.smoke);
-      console.log(JSON.stringify({ turns, rounds: results.a.rounds.length, keys: Object.keys(results) }));
+      process.stdout.write(JSON.stringify({ turns, rounds: results.a.rounds.length, keys: Object.keys(results) }));
     `);
 
     expect(result.stderr).toBe('');
@@ -78,7 +78,7 @@ describe('benchmark harness', () => {
       const a = h.sequential('a', counter, call);
       const b = h.sequential('b', counter, call);
       await a.run(7);
-      console.log(JSON.stringify({ calls: counter.calls, mostInFlight, ownLoops: a.run !== b.run && a.run.name !== b.run.name }));
+      process.stdout.write(JSON.stringify({ calls: counter.calls, mostInFlight, ownLoops: a.run !== b.run && a.run.name !== b.run.name }));
     `);
 
     expect(result.stderr).toBe('');
@@ -95,7 +95,7 @@ describe('benchmark harness', () => {
       }, (error) => seen.push(error.message));
       await failing.run(2);
       await h.sequentialFailures('silent', counter, () => Promise.reject(new Error('x'))).run(3);
-      console.log(JSON.stringify({ calls: counter.calls, seen }));
+      process.stdout.write(JSON.stringify({ calls: counter.calls, seen }));
     `);
 
     expect(result.stderr).toBe('');
@@ -105,7 +105,7 @@ describe('benchmark harness', () => {
   it('packs a timing result with medians per subject and every sample', () => {
     const result = runWithHarness(`
       const results = { a: { nsPerCall: 2, rounds: [1, 2, 3], iterations: 9 } };
-      console.log(JSON.stringify(h.timingResult(results, { ratios: { r: 1 }, met: true, notes: 'n' })));
+      process.stdout.write(JSON.stringify(h.timingResult(results, { ratios: { r: 1 }, met: true, notes: 'n' })));
     `);
 
     expect(JSON.parse(result.stdout)).toEqual({
@@ -121,7 +121,7 @@ describe('benchmark harness', () => {
   it('computes medians, turn orders and per-round figures', () => {
     const result = runWithHarness(`
       const results = { x: { rounds: [100, 300, 200] }, y: { rounds: [50, 100, 400] } };
-      console.log(JSON.stringify([
+      process.stdout.write(JSON.stringify([
         h.median([3, 1, 2]),
         h.median([4, 1, 3, 2]),
         h.turnOrder(['a', 'b', 'c'], 1),
