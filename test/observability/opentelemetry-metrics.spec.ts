@@ -154,6 +154,30 @@ describe('attachOpenTelemetryMetrics', () => {
     ]);
   });
 
+  it("keeps the series of breakers from user input within the SDK's cardinality limit", async () => {
+    const limitedReader = new OnDemandReader({ cardinalitySelector: () => 10 });
+    const limitedProvider = new MeterProvider({ readers: [limitedReader] });
+    const detachLimited = await attachOpenTelemetryMetrics(breakers, {
+      meter: limitedProvider.getMeter('limited'),
+    });
+
+    try {
+      for (let user = 1; user <= 50; user++) {
+        await breakers.getOrCreate(`user-${user}`).call(() => 'ok');
+        await limitedReader.read();
+      }
+
+      const calls = points((await limitedReader.read()).get('circuit_breaker.calls'));
+
+      // The SDK keeps the series of evicted breakers; past its limit, new ones share one series.
+      expect(calls).toHaveLength(10);
+      expect(calls).toContain('otel.metric.overflow=true 1');
+    } finally {
+      detachLimited();
+      await limitedProvider.shutdown();
+    }
+  });
+
   it('records the duration of timed calls in seconds', async () => {
     await breakers.get('search').call(() => {
       clock.advance(250);
