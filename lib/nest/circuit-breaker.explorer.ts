@@ -21,8 +21,8 @@ import {
   createdBeforeOverridesMessage,
   fallbackClassMessage,
   invalidFallbackMessage,
-  invalidMergedOptionsMessage,
   invalidFallbackOnMessage,
+  invalidMergedOptionsMessage,
   missingFallbackMethodMessage,
   nonStaticProviderMessage,
 } from './circuit-breaker.messages.js';
