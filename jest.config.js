@@ -8,6 +8,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  // Tests use fake timers, never sleeps, so this bounds only a hang, on a machine that may be slow.
+  testTimeout: 30_000,
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   collectCoverageFrom: ['lib/**/*.ts'],
 };
