@@ -1,4 +1,5 @@
-import { BreakerConfigError, type Breaker } from '../../lib/core/index.js';
+import type { Breaker } from '../../lib/core/index.js';
+import { describeValue } from '../../lib/core/errors.js';
 
 /**
  * Stores one record. Resolves once the record is stored; when it rejects it must have stored
@@ -68,6 +69,27 @@ const PIPELINE_CHECKS: Record<keyof RecordPipelineOptions<unknown>, Check> = {
   onDeferred: (value) => (isFunction(value) ? undefined : 'expected a function'),
 };
 
+/**
+ * Thrown at construction when a pipeline option is invalid. The message names the option, the
+ * value received and what is allowed.
+ */
+export class PipelineConfigError extends Error {
+  override readonly name = 'PipelineConfigError';
+
+  /**
+   * @param option the option's name, such as `workers`
+   * @param value the value that was received
+   * @param expected what the option allows
+   */
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`Invalid pipeline option "${option}": received ${describeValue(value)}; ${expected}.`);
+  }
+}
+
 /** The options without a default: `undefined` is checked like any other value. */
 const REQUIRED_OPTIONS: readonly string[] = ['breaker', 'sink'];
 
@@ -75,16 +97,16 @@ const REQUIRED_OPTIONS: readonly string[] = ['breaker', 'sink'];
  * Checks the options of a `RecordPipeline`: an unknown key, a missing `breaker` or `sink`, or a
  * value its option does not allow, `null` included.
  *
- * @throws BreakerConfigError naming the option, the value received and what is allowed
+ * @throws PipelineConfigError naming the option, the value received and what is allowed
  */
 function validatePipelineOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new BreakerConfigError('options', options, 'expected an object of pipeline options');
+    throw new PipelineConfigError('options', options, 'expected an object of pipeline options');
   }
 
   for (const [key, value] of Object.entries(options)) {
     if (!Object.hasOwn(PIPELINE_CHECKS, key)) {
-      throw new BreakerConfigError(
+      throw new PipelineConfigError(
         key,
         value,
         `unknown option; known options are ${Object.keys(PIPELINE_CHECKS).join(', ')}`,
@@ -99,7 +121,7 @@ function validatePipelineOptions(options: unknown): void {
 
     const problem = check(value);
 
-    if (problem !== undefined) throw new BreakerConfigError(key, value, problem);
+    if (problem !== undefined) throw new PipelineConfigError(key, value, problem);
   }
 }
 
@@ -132,7 +154,7 @@ export class RecordPipeline<R> {
 
   /**
    * @param options see `RecordPipelineOptions`; `breaker` and `sink` are required
-   * @throws BreakerConfigError naming the option and the value when an option is invalid
+   * @throws PipelineConfigError naming the option and the value when an option is invalid
    */
   constructor(options: RecordPipelineOptions<R>) {
     validatePipelineOptions(options);

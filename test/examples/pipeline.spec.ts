@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
-import { Breaker, BreakerConfigError, type BreakerState } from '../../lib/core/index.js';
+import { Breaker, type BreakerState } from '../../lib/core/index.js';
 import {
+  PipelineConfigError,
   RecordPipeline,
   type RecordPipelineOptions,
 } from '../../examples/pipeline/record-pipeline.js';
@@ -337,14 +338,14 @@ describe('RecordPipeline', () => {
             ...change,
           } as unknown as RecordPipelineOptions<number>);
 
-        expect(build).toThrow(BreakerConfigError);
+        expect(build).toThrow(PipelineConfigError);
         expect(build).toThrow(expect.objectContaining({ option, value }));
       },
     );
 
     it('names the option and the value in the message', () => {
       expect(() => new RecordPipeline({ breaker, sink, retryDelayMs: -5 })).toThrow(
-        'Invalid breaker option "retryDelayMs": received -5; expected a number of milliseconds from 0 to 2147483647.',
+        'Invalid pipeline option "retryDelayMs": received -5; expected a number of milliseconds from 0 to 2147483647.',
       );
     });
 
