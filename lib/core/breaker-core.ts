@@ -135,8 +135,10 @@ export abstract class BreakerCore {
 
     this.report(outcome, durationMs, error, timedOut);
 
-    // A fast success never opens the circuit, so it needs no judging.
+    // A fast success never opens the circuit, so it needs no judging; nor does an outcome whose
+    // listener changed the state itself (forced it open, say).
     if (phase.kind !== 'closed' || (outcome !== 'failure' && !slow)) return;
+    if (this.phase !== phase) return;
 
     const reason = tripReason(
       this.options,
@@ -163,6 +165,9 @@ export abstract class BreakerCore {
       (slow && outcome === 'success' && this.options.slowCallThreshold !== undefined);
 
     this.report(failed ? 'failure' : outcome, durationMs, error, timedOut);
+
+    // A listener of the outcome may have changed the state itself; the probe then decides nothing.
+    if (this.phase !== phase) return;
 
     if (outcome === 'ignored') {
       phase.admitted--;

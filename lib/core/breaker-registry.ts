@@ -226,6 +226,9 @@ export class BreakerRegistry implements Iterable<Breaker> {
 
     breaker.transitionHook = this.trackOpen;
 
+    // A breaker restored open from `initialState` made no transition the hook could see.
+    if (breaker.state === 'open') this.trackOpen(breaker, 'open');
+
     for (const forwarding of this.forwardings) this.forward(breaker, forwarding);
 
     this.entries.set(name, breaker);

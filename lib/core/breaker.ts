@@ -78,7 +78,9 @@ export class Breaker extends BreakerCore implements PermitOwner {
 
   /** Returns a function with the parameters of `fn` that calls it through the breaker. */
   wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<T> {
-    return (...args: A) => this.call(() => fn(...args));
+    const wrapped = (...args: A) => this.call(() => fn(...args));
+
+    return Object.defineProperty(wrapped, 'length', { value: fn.length });
   }
 
   /**

@@ -41,8 +41,9 @@ function defaultOutcome(error: unknown, timedOut: boolean): Outcome {
 }
 
 /**
- * Decides how a thrown error counts. `CallTimeoutError` is always a failure; a classifier that
- * throws counts the call as a failure.
+ * Decides how a thrown error counts. `CallTimeoutError` is always a failure; an error whose status
+ * cannot be read (a `getStatus()` that throws, say) and a classifier that throws count the call as
+ * a failure.
  *
  * @param timedOut whether the breaker's own `callTimeout` aborted the call
  */
@@ -51,11 +52,11 @@ export function classifyError(
   options: ResolvedBreakerOptions,
   timedOut: boolean,
 ): Outcome {
-  if (isCallTimeoutError(error)) return 'failure';
-
-  if (options.isFailure === undefined) return defaultOutcome(error, timedOut);
-
   try {
+    if (isCallTimeoutError(error)) return 'failure';
+
+    if (options.isFailure === undefined) return defaultOutcome(error, timedOut);
+
     const verdict = options.isFailure(error);
 
     if (verdict === 'ignore') return 'ignored';

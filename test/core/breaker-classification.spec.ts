@@ -30,6 +30,30 @@ describe('default classification', () => {
   });
 });
 
+describe('an error whose status cannot be read', () => {
+  const unreadable = {
+    getStatus(): number {
+      throw new Error('status getter bug');
+    },
+  };
+
+  it('counts as a failure', () => {
+    expect(outcomeOf(unreadable)).toBe('failure');
+  });
+
+  it('reaches the caller unchanged, and the call still ends', async () => {
+    const breaker = new Breaker({ maxConcurrent: 1 });
+
+    await expect(breaker.call(() => Promise.reject(unreadable))).rejects.toBe(unreadable);
+    await expect(
+      breaker.call(() => {
+        throw unreadable;
+      }),
+    ).rejects.toBe(unreadable);
+    expect(breaker.stats()).toMatchObject({ failures: 2, inFlight: 0 });
+  });
+});
+
 describe('isFailure', () => {
   it('replaces the default rule with its verdict', () => {
     const isFailure = (error: unknown) =>

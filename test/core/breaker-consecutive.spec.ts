@@ -55,6 +55,7 @@ describe('closed circuit with the consecutive rule', () => {
     const add = breaker.wrap((a: number, b: number) => Promise.resolve(a + b));
 
     await expect(add(2, 3)).resolves.toBe(5);
+    expect(add).toHaveLength(2);
     expect(breaker.stats().successes).toBe(1);
   });
 

@@ -127,6 +127,34 @@ describe('events', () => {
     }
   });
 
+  it('keeps the state an outcome listener set, instead of judging the outcome after it', async () => {
+    const breaker = new Breaker({ maxFailures: 1 });
+    const changes: string[] = [];
+
+    breaker.on('state-change', (event) => changes.push(`${event.from}->${event.to}`));
+    breaker.on('failure', () => breaker.forceOpen());
+
+    await breaker.call(boom).catch(() => undefined);
+
+    expect(breaker.state).toBe('forced-open');
+    expect(changes).toEqual(['closed->forced-open']);
+  });
+
+  it('keeps a disabled state a probe outcome listener set', () => {
+    const clock = new TestClock();
+    const breaker = new Breaker({ maxFailures: 1, timeout: 1_000, clock: clock.read });
+
+    breaker.acquire().failure(new Error('down'));
+    clock.advance(1_000);
+
+    const probe = breaker.acquire();
+
+    breaker.on('success', () => breaker.disable());
+    probe.success();
+
+    expect(breaker.state).toBe('disabled');
+  });
+
   it('stops calling a listener once unsubscribed', () => {
     const breaker = new Breaker();
     const listener = jest.fn();

@@ -316,6 +316,24 @@ describe('BreakerRegistry', () => {
       registry.close();
     });
 
+    it('holds the timer for a breaker created open from a snapshot', () => {
+      const clock = new TestClock();
+      const registry = new BreakerRegistry({ defaults: { timeout: 1_000, clock: clock.read } });
+      const source = new Breaker({ maxFailures: 1, timeout: 1_000, clock: clock.read });
+      const changes: string[] = [];
+
+      source.acquire().failure(new Error('down'));
+      registry.on('state-change', (event) => changes.push(`${event.breaker}:${event.to}`));
+      registry.getOrCreate('restored', { initialState: source.toJSON() });
+      expect(jest.getTimerCount()).toBe(1);
+
+      clock.advance(1_000);
+      jest.advanceTimersByTime(1_000);
+      expect(changes).toEqual(['restored:half-open']);
+      expect(jest.getTimerCount()).toBe(0);
+      registry.close();
+    });
+
     it('waits out an open period longer than a timer can hold without firing early', () => {
       const registry = new BreakerRegistry({
         defaults: { maxFailures: 1, timeout: 30 * DAY_MS, clock: () => Date.now() },
