@@ -109,6 +109,18 @@ export abstract class BreakerCore {
   }
 
   /**
+   * Ends one admitted call without an outcome: it leaves the calls in flight, and a probe of the
+   * current half-open period gives its slot back.
+   */
+  protected unadmit(generation: number): void {
+    this.inFlight--;
+
+    const phase = this.refresh();
+
+    if (generation === this.generation && phase.kind === 'half-open') phase.admitted--;
+  }
+
+  /**
    * Counts one outcome of the current generation and makes the transition it causes. Every
    * counted outcome enters here and every automatic transition leaves from here or `advance`.
    */

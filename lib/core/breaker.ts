@@ -201,6 +201,11 @@ export class Breaker extends BreakerCore implements PermitOwner {
     this.settle(permit.generation, permit.startedAt, outcome, error, permit.timedOut);
   }
 
+  /** @internal Gives back the admission of a permit that records no outcome. */
+  releasePermit(permit: CallPermit): void {
+    this.unadmit(permit.generation);
+  }
+
   /**
    * Tells whether a call can skip the permit: the circuit is closed, calls have no deadline and
    * the bulkhead has room.

@@ -21,6 +21,11 @@ export interface Permit {
   /** Records an outcome that counts as neither success nor failure. */
   ignore(): void;
   /**
+   * Gives the admission back without recording any outcome, for a call that was admitted but
+   * never made: it no longer counts in flight, and a half-open probe slot is freed.
+   */
+  release(): void;
+  /**
    * Records the outcome of `promise` and settles like it; rejects with `CallTimeoutError` at the
    * `callTimeout` deadline.
    */
@@ -33,6 +38,7 @@ export interface PermitOwner {
   classifyError(error: unknown, timedOut: boolean): Outcome;
   classifyResult(result: unknown): Outcome;
   settlePermit(permit: CallPermit, outcome: Outcome, error: unknown): void;
+  releasePermit(permit: CallPermit): void;
 }
 
 /** A signal that never aborts, shared by every call that has no deadline. */
@@ -94,6 +100,16 @@ export class CallPermit implements Permit {
     if (this.settled) return;
 
     this.finish('ignored', undefined);
+  }
+
+  release(): void {
+    if (this.settled) return;
+
+    this.settled = true;
+
+    if (this.timer !== undefined) clearTimeout(this.timer);
+
+    this.owner.releasePermit(this);
   }
 
   track<T>(promise: PromiseLike<T>): Promise<T> {

@@ -148,7 +148,7 @@ export class CircuitBreakerInvoker implements MethodInvoker {
 
     if (isObservable(result)) {
       // The work of an Observable starts at subscription, which takes a permit of its own.
-      permit.ignore();
+      permit.release();
       this.shape = 'observable';
 
       return this.protectObservable(() => result, instance, args);

@@ -99,6 +99,16 @@ describe('callTimeout', () => {
     expect(breaker.stats()).toMatchObject({ inFlight: 0, failures: 1, ignored: 0 });
   });
 
+  it('clears the deadline of a released permit, which never times out', () => {
+    const breaker = new Breaker({ callTimeout: 10 });
+
+    breaker.acquire().release();
+
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(10);
+    expect(breaker.stats()).toMatchObject({ inFlight: 0, failures: 0 });
+  });
+
   it('clears the deadline when the call settles first', async () => {
     const breaker = new Breaker({ callTimeout: 1_000 });
 

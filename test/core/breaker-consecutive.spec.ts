@@ -142,4 +142,20 @@ describe('acquire()', () => {
     permit.ignore();
     expect(breaker.stats()).toMatchObject({ inFlight: 0, ignored: 1, calls: 1 });
   });
+
+  it('gives the admission back on release(), recording nothing and firing no event', () => {
+    const breaker = new Breaker();
+    const listener = jest.fn();
+
+    breaker.on('ignored', listener);
+    breaker.on('success', listener);
+
+    const permit = breaker.acquire();
+
+    permit.release();
+    permit.success();
+
+    expect(breaker.stats()).toMatchObject({ inFlight: 0, calls: 0, ignored: 0, successes: 0 });
+    expect(listener).not.toHaveBeenCalled();
+  });
 });

@@ -99,6 +99,16 @@ describe('half-open circuit', () => {
     expect(() => breaker.acquire()).not.toThrow();
   });
 
+  it('frees a released probe slot without deciding the period', () => {
+    const { clock, breaker } = openBreaker();
+
+    clock.advance(1_000);
+    breaker.acquire().release();
+
+    expect(breaker.state).toBe('half-open');
+    expect(() => breaker.acquire()).not.toThrow();
+  });
+
   it('tells rejected callers how long until the half-open period expires', () => {
     const { clock, breaker } = openBreaker({ timeout: 1_000 });
 

@@ -166,6 +166,7 @@ describe('bulkhead with acquire()', () => {
     ['success()', (permit: ReturnType<Breaker['acquire']>) => permit.success()],
     ['failure()', (permit: ReturnType<Breaker['acquire']>) => permit.failure(new Error('down'))],
     ['ignore()', (permit: ReturnType<Breaker['acquire']>) => permit.ignore()],
+    ['release()', (permit: ReturnType<Breaker['acquire']>) => permit.release()],
   ])('frees a slot when a permit records %s', (_outcome, settle) => {
     const breaker = new Breaker({ maxConcurrent: 1 });
     const permit = breaker.acquire();
