@@ -1,6 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
 import type { CircuitBreakerMethodOptions } from './circuit-breaker-method-options.interface.js';
 import { CIRCUIT_BREAKER_METADATA } from './circuit-breaker.constants.js';
+import { instanceMethodMetadata } from './instance-method-metadata.js';
 
 /** What `@CircuitBreaker()` records on a method. */
 export interface CircuitBreakerMetadata {
@@ -19,7 +19,7 @@ export interface CircuitBreakerMetadata {
  * @param name the breaker's name; breakers are shared by name across the application
  * @param options breaker option overrides applied when the breaker is created, plus `fallback`
  *   and `fallbackOn`
- * @throws TypeError when `name` is given but is not a non-empty string
+ * @throws TypeError when `name` is given but is not a non-empty string, or on a static method
  *
  * @example
  * @CircuitBreaker('payments', { fallback: 'cachedQuote' })
@@ -60,5 +60,5 @@ export function CircuitBreaker(
 
   const metadata: CircuitBreakerMetadata = { name: nameOrOptions, options };
 
-  return SetMetadata(CIRCUIT_BREAKER_METADATA, metadata);
+  return instanceMethodMetadata(CIRCUIT_BREAKER_METADATA, metadata, '@CircuitBreaker()');
 }

@@ -23,6 +23,24 @@ export function nonStaticProviderMessage(
   );
 }
 
+/**
+ * Says that a static method cannot be protected: calls to it never go through an instance the
+ * module binds.
+ *
+ * @param decorator the decorator that asked for protection, `@CircuitBreaker()` or `@Retry()`
+ */
+export function staticMethodMessage(
+  className: string,
+  methodName: string,
+  decorator: string,
+): string {
+  return (
+    `${decorator} cannot protect ${describeMethod(className, methodName)}: it is static, and ` +
+    'only methods of provider and controller instances can be protected. Make it an instance ' +
+    'method, or inject the breaker with @InjectCircuitBreaker() and call it yourself.'
+  );
+}
+
 /** Says that a fallback method named by `@CircuitBreaker()` does not exist. */
 export function missingFallbackMethodMessage(
   className: string,

@@ -1,6 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
 import type { RetryOptions } from '../core/index.js';
 import { RETRY_METADATA } from './circuit-breaker.constants.js';
+import { instanceMethodMetadata } from './instance-method-metadata.js';
 
 /** What `@Retry()` records on a method. */
 export interface RetryMetadata {
@@ -31,5 +31,5 @@ export interface RetryMetadata {
 export function Retry(options: RetryOptions = {}): MethodDecorator {
   const metadata: RetryMetadata = { options };
 
-  return SetMetadata(RETRY_METADATA, metadata);
+  return instanceMethodMetadata(RETRY_METADATA, metadata, '@Retry()');
 }

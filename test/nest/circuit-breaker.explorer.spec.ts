@@ -11,6 +11,7 @@ import {
 import { Test } from '@nestjs/testing';
 import type { BreakerOptions } from '../../lib/core/index.js';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
+import { Retry } from '../../lib/nest/retry.decorator.js';
 import type { CircuitBreakerMethodOptions } from '../../lib/nest/circuit-breaker-method-options.interface.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
 import { CircuitBreakerRegistry } from '../../lib/nest/circuit-breaker.registry.js';
@@ -342,5 +343,21 @@ describe('CircuitBreakerExplorer', () => {
 
   it('rejects a name that is not a non-empty string', () => {
     expect(() => CircuitBreaker('')).toThrow(TypeError);
+  });
+
+  it.each([
+    ['@CircuitBreaker()', CircuitBreaker('reports')],
+    ['@Retry()', Retry()],
+  ])('refuses %s on a static method when the class is defined', (decorator, decorate) => {
+    class ReportJobs {
+      static async nightly(): Promise<void> {}
+    }
+
+    expect(() =>
+      decorate(ReportJobs, 'nightly', Object.getOwnPropertyDescriptor(ReportJobs, 'nightly')!),
+    ).toThrow(
+      `${decorator} cannot protect ReportJobs.nightly(): it is static, and only methods of ` +
+        'provider and controller instances can be protected.',
+    );
   });
 });
