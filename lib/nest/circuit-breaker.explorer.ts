@@ -73,7 +73,8 @@ const FALLBACK_ON_VALUES: readonly unknown[] = ['rejection', 'failure', 'any'];
  * before routes are registered, it checks every decorated method of the class providers and
  * controllers, creates their breakers with the decorator's overrides and installs a dispatcher on
  * the class, so that route handlers keep their metadata. At module start it binds each instance,
- * refusing request-scoped and transient ones; an instance called before that is bound on demand.
+ * refusing request-scoped and transient ones (an instance called before that is bound on demand),
+ * and creates the configured breakers nothing has used yet.
  */
 @Injectable()
 export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdown {
@@ -99,11 +100,17 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     this.removeEarlyBinder = addEarlyBinder((instance) => this.bindEarly(instance));
   }
 
-  /** Binds every instance that has decorated methods to its breakers and fallbacks. */
+  /**
+   * Binds every instance that has decorated methods to its breakers and fallbacks, then creates
+   * the configured breakers nothing has used yet, so that metrics and health checks show them
+   * from the start.
+   */
   onModuleInit(): void {
     this.removeEarlyBinder();
 
     for (const wrapper of this.wrappers()) this.bindWrapper(wrapper);
+
+    for (const name of this.registry.configuredNames()) this.registry.get(name);
   }
 
   /** Stops binding on demand, for an application that closes before it started. */

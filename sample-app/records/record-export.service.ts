@@ -60,7 +60,6 @@ export class RecordExportService {
     source: Iterable<StoredRecord> | AsyncIterable<StoredRecord>,
     options: RecordExportOptions = {},
   ): Promise<RecordExportReport> {
-    // Taken on first use, so that the breaker appears in /metrics once the export starts.
     const breaker = this.breakers.get(PIPELINE_SINK);
     const queued = new Set<StoredRecord>();
     const report: RecordExportReport = {

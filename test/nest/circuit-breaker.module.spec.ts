@@ -104,6 +104,19 @@ describe('CircuitBreakerModule', () => {
       expect(registry.get('search').state).toBe('closed');
     });
 
+    it('creates the configured breakers when the module starts, before any use', async () => {
+      moduleRef = await compile(
+        CircuitBreakerModule.forRoot({
+          breakers: { payments: {}, search: {} },
+          logging: false,
+        }),
+      );
+
+      const names = [...moduleRef.get(CircuitBreakerRegistry)].map((breaker) => breaker.name);
+
+      expect(names).toEqual(expect.arrayContaining(['payments', 'search']));
+    });
+
     it('works without options, with the engine defaults', async () => {
       moduleRef = await compile(CircuitBreakerModule.forRoot());
       const breaker = moduleRef.get(CircuitBreakerRegistry).getOrCreate('search');

@@ -95,15 +95,16 @@ describe('the record export', () => {
     expect(downstream.storedRecords.size).toBe(10);
   });
 
-  it('creates its breaker when the first export starts, so /metrics shows it from then', async () => {
+  it('shows its configured breaker on /metrics from the start, before any export', async () => {
     const names = () => [...app.get(CircuitBreakerRegistry)].map((breaker) => breaker.name);
 
-    expect(names()).not.toContain(PIPELINE_SINK);
-    expect((await running.request('/metrics')).text).not.toContain(PIPELINE_SINK);
+    expect(names()).toContain(PIPELINE_SINK);
+    expect((await running.request('/metrics')).text).toContain(
+      'circuit_breaker_state{breaker="pipeline-sink",state="closed"} 1',
+    );
 
     await app.get(RecordExportService).export([{ id: 1 }]);
 
-    expect(names()).toContain(PIPELINE_SINK);
     expect((await running.request('/metrics')).text).toContain(
       'circuit_breaker_calls_total{breaker="pipeline-sink",outcome="success"} 1',
     );
