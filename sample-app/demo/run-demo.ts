@@ -63,7 +63,7 @@ export async function runDemo(write: (line: string) => void): Promise<void> {
       timeline.startPhase(index + 1, DEMO_PHASES.length, phase.name, phase.description);
       timeline.endPhase(await driver.run(phase.requests));
       timeline.health(await probe.readHealth());
-      timeline.samples(await probe.readSamples(PHASE_METRICS));
+      timeline.samples(await probe.readSamples(PHASE_METRICS, 'downstream'));
     }
 
     const breaker = registry.get('downstream');
