@@ -4,7 +4,7 @@ import {
   type OnModuleInit,
   type Type,
 } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { isObservable } from 'rxjs';
 import { BreakerConfigError, type BreakerOptions, validateBreakerOptions } from '../core/index.js';
 import type { CircuitBreakerFallback } from './circuit-breaker-fallback.interface.js';
@@ -25,6 +25,7 @@ import {
   invalidMergedOptionsMessage,
   missingFallbackMethodMessage,
   nonStaticProviderMessage,
+  unclearModuleMessage,
 } from './circuit-breaker.messages.js';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry.js';
 import {
@@ -32,6 +33,7 @@ import {
   type Dispatcher,
   installDispatcher,
 } from './circuit-breaker.dispatcher.js';
+import { canSee, instancesOf, type NestModule } from './module-scope.js';
 import type { RetryMetadata } from './retry.decorator.js';
 import { defineRetry, RetryInvoker, type RetrySetup } from './retry.invoker.js';
 
@@ -48,6 +50,13 @@ interface ProtectedMethod {
   retry: RetrySetup | undefined;
   shape: ReturnShape;
   dispatcher: Dispatcher;
+}
+
+/** A method that carries the metadata of `@CircuitBreaker()`, `@Retry()` or both. */
+interface DecoratedMethod {
+  methodName: string;
+  breaker: CircuitBreakerMetadata | undefined;
+  retry: RetryMetadata | undefined;
 }
 
 /** The checked `@CircuitBreaker()` settings of one method. */
@@ -82,13 +91,20 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
   private readonly claims = new Map<string, Claim>();
   private readonly bound = new WeakSet<object>();
   private readonly removeEarlyBinder: () => void;
+  /** The module this explorer belongs to: the one whose registry it fills. */
+  private readonly ownModule: NestModule | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly registry: CircuitBreakerRegistry,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {
+    this.ownModule = [...modules.values()].find(
+      (module) => module.providers.get(CircuitBreakerRegistry)?.instance === registry,
+    );
+
     for (const wrapper of this.wrappers()) {
       const prototype: unknown = wrapper.isNotMetatype ? undefined : wrapper.metatype?.prototype;
 
@@ -149,8 +165,45 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     this.bound.add(instance);
   }
 
+  /**
+   * The providers and controllers this explorer protects. With several imports of the module in
+   * one application, each protects the classes of the modules that see it; a class with decorated
+   * methods whose module sees none of them, or more than one, stops bootstrap, since which
+   * configuration applies would be a guess.
+   */
   private wrappers(): InstanceWrapper[] {
-    return [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    const own = this.ownModule;
+    const instances = own === undefined ? [] : instancesOf(this.modules, own.metatype);
+
+    if (own === undefined || instances.length <= 1) return wrappers;
+
+    return wrappers.filter((wrapper) => {
+      const host = wrapper.host;
+      const seen = host === undefined ? [] : instances.filter((module) => canSee(host, module));
+
+      if (seen.length === 1) return seen[0] === own;
+
+      const prototype: unknown =
+        wrapper.instance !== null && typeof wrapper.instance === 'object'
+          ? Object.getPrototypeOf(wrapper.instance)
+          : wrapper.isNotMetatype
+            ? undefined
+            : wrapper.metatype?.prototype;
+      const decorated =
+        typeof prototype === 'object' && prototype !== null
+          ? this.decoratedMethods(prototype)[0]
+          : undefined;
+
+      if (decorated === undefined) return false;
+
+      const className = (prototype as object).constructor.name;
+      const decorator = decorated.breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
+
+      throw new Error(
+        unclearModuleMessage(className, decorated.methodName, decorator, seen.length),
+      );
+    });
   }
 
   /** Finds, checks and claims the decorated methods of a class, once per prototype. */
@@ -159,7 +212,17 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
 
     if (known !== undefined) return known;
 
-    const methods: ProtectedMethod[] = [];
+    const methods = this.decoratedMethods(prototype).map(({ methodName, breaker, retry }) =>
+      this.define(prototype, methodName, breaker, retry),
+    );
+
+    this.prepared.set(prototype, methods);
+
+    return methods;
+  }
+
+  private decoratedMethods(prototype: object): DecoratedMethod[] {
+    const methods: DecoratedMethod[] = [];
 
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = (prototype as Record<string, unknown>)[methodName] as object;
@@ -167,12 +230,9 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
         CircuitBreakerMetadata | undefined;
       const retry = Reflect.getMetadata(RETRY_METADATA, method) as RetryMetadata | undefined;
 
-      if (breaker !== undefined || retry !== undefined) {
-        methods.push(this.define(prototype, methodName, breaker, retry));
-      }
+      if (breaker !== undefined || retry !== undefined)
+        methods.push({ methodName, breaker, retry });
     }
-
-    this.prepared.set(prototype, methods);
 
     return methods;
   }

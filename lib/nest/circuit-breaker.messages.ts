@@ -41,6 +41,31 @@ export function staticMethodMessage(
   );
 }
 
+/**
+ * Says that the application imports the module more than once and that the module of a protected
+ * method's class sees `seen` of those imports, not exactly one.
+ *
+ * @param decorator the decorator that asked for protection, `@CircuitBreaker()` or `@Retry()`
+ */
+export function unclearModuleMessage(
+  className: string,
+  methodName: string,
+  decorator: string,
+  seen: number,
+): string {
+  const problem =
+    seen === 0
+      ? 'imports none of them'
+      : `sees ${seen} of them (a global one counts for every module)`;
+
+  return (
+    `${decorator} cannot protect ${describeMethod(className, methodName)}: the application ` +
+    `imports CircuitBreakerModule more than once, and the module that provides "${className}" ` +
+    `${problem}, so which configuration applies is unclear. Import CircuitBreakerModule into ` +
+    'that module, or only once in the application.'
+  );
+}
+
 /** Says that a fallback method named by `@CircuitBreaker()` does not exist. */
 export function missingFallbackMethodMessage(
   className: string,

@@ -1,0 +1,37 @@
+import type { ModulesContainer } from '@nestjs/core';
+
+/** A module of a Nest application, as its container holds it. */
+export type NestModule = ModulesContainer extends Map<string, infer M> ? M : never;
+
+/**
+ * Tells whether the providers of `host` can inject what `target` exports: `host` is `target`,
+ * imports it (Nest adds a global module to the imports of every module), or imports a module that
+ * re-exports it, at any depth.
+ */
+export function canSee(host: NestModule, target: NestModule): boolean {
+  return host === target || reachesThroughImports(host, target, new Set());
+}
+
+function reachesThroughImports(
+  host: NestModule,
+  target: NestModule,
+  visited: Set<NestModule>,
+): boolean {
+  for (const imported of host.imports) {
+    if (imported === target) return true;
+    if (visited.has(imported)) continue;
+
+    visited.add(imported);
+
+    const reExports = imported.exports.has(target.metatype);
+
+    if (reExports && reachesThroughImports(imported, target, visited)) return true;
+  }
+
+  return false;
+}
+
+/** The modules of `container` built from `moduleClass`: one per import of `forRoot()`. */
+export function instancesOf(container: ModulesContainer, moduleClass: unknown): NestModule[] {
+  return [...container.values()].filter((module) => module.metatype === moduleClass);
+}
