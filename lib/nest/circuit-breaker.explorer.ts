@@ -167,9 +167,9 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
 
   /**
    * The providers and controllers this explorer protects. With several imports of the module in
-   * one application, each protects the classes of the modules that see it; a class with decorated
-   * methods whose module sees none of them, or more than one, stops bootstrap, since which
-   * configuration applies would be a guess.
+   * one application, each protects the classes of the modules that see it, a module's own import
+   * winning over a global one; a class with decorated methods whose module sees none of them, or
+   * several of its own, stops bootstrap, since which configuration applies would be a guess.
    */
   private wrappers(): InstanceWrapper[] {
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
@@ -181,8 +181,10 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     return wrappers.filter((wrapper) => {
       const host = wrapper.host;
       const seen = host === undefined ? [] : instances.filter((module) => canSee(host, module));
+      // An import of its own wins over a global one, as it does when Nest resolves the registry.
+      const chosen = seen.length > 1 ? seen.filter((module) => !module.isGlobal) : seen;
 
-      if (seen.length === 1) return seen[0] === own;
+      if (chosen.length === 1) return chosen[0] === own;
 
       const prototype: unknown =
         wrapper.instance !== null && typeof wrapper.instance === 'object'

@@ -53,10 +53,7 @@ export function unclearModuleMessage(
   decorator: string,
   seen: number,
 ): string {
-  const problem =
-    seen === 0
-      ? 'imports none of them'
-      : `sees ${seen} of them (a global one counts for every module)`;
+  const problem = seen === 0 ? 'imports none of them' : `sees ${seen} of them, none global`;
 
   return (
     `${decorator} cannot protect ${describeMethod(className, methodName)}: the application ` +

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable, Module, Optional, type Type } from '@nestjs/common';
+import { type DynamicModule, Injectable, Module, Optional, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { CircuitBreaker } from '../../lib/nest/circuit-breaker.decorator.js';
 import { CircuitBreakerModule } from '../../lib/nest/circuit-breaker.module.js';
@@ -57,7 +57,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(...imports: Type[]): Promise<TestingModule> {
+async function start(...imports: Array<Type | DynamicModule>): Promise<TestingModule> {
   app = await Test.createTestingModule({ imports }).compile();
   await app.init();
 
@@ -99,13 +99,33 @@ describe('CircuitBreakerModule imported by several modules', () => {
     expect(moduleRef.get(Search).registry.get('shared').stats().calls).toBe(0);
   });
 
+  it('prefers the import of its own module over a global one', async () => {
+    const Billing = failingService('BillingService');
+
+    @Module({
+      imports: [CircuitBreakerModule.forRoot({ defaults: { maxFailures: 1 }, logging: false })],
+      providers: [Billing],
+    })
+    class BillingModule {}
+
+    const moduleRef = await start(
+      CircuitBreakerModule.forRoot({ isGlobal: true, logging: false }),
+      BillingModule,
+    );
+
+    await failTimes(moduleRef.get(Billing), 1);
+
+    // The global import's defaults (five failures) would have kept it closed.
+    expect(moduleRef.get(Billing).registry.get('shared').state).toBe('open');
+  });
+
   it('stops bootstrap for a class whose module sees two of the imports', async () => {
     const Billing = failingService('BillingService');
 
     @Module({
       imports: [
-        CircuitBreakerModule.forRoot({ isGlobal: true, logging: false }),
-        CircuitBreakerModule.forRoot({ logging: false }),
+        CircuitBreakerModule.forRoot({ defaults: { maxFailures: 1 }, logging: false }),
+        CircuitBreakerModule.forRoot({ defaults: { maxFailures: 2 }, logging: false }),
       ],
       providers: [Billing],
     })
