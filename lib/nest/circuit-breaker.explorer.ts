@@ -232,8 +232,9 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
         CircuitBreakerMetadata | undefined;
       const retry = Reflect.getMetadata(RETRY_METADATA, method) as RetryMetadata | undefined;
 
-      if (breaker !== undefined || retry !== undefined)
-        methods.push({ methodName, breaker, retry });
+      if (breaker === undefined && retry === undefined) continue;
+
+      methods.push({ methodName, breaker, retry });
     }
 
     return methods;
