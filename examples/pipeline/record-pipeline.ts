@@ -1,5 +1,5 @@
+import { inspect } from 'node:util';
 import type { Breaker } from '../../lib/core/index.js';
-import { describeValue } from '../../lib/core/errors.js';
 
 /**
  * Stores one record. Resolves once the record is stored; when it rejects it must have stored
@@ -86,7 +86,9 @@ export class PipelineConfigError extends Error {
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(`Invalid pipeline option "${option}": received ${describeValue(value)}; ${expected}.`);
+    super(
+      `Invalid pipeline option "${option}": received ${inspect(value, { depth: 0 })}; ${expected}.`,
+    );
   }
 }
 
