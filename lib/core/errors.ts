@@ -42,8 +42,8 @@ function prepareRejectionPrototype<T extends Error>(
 }
 
 /**
- * Thrown at construction or module start when a breaker option is invalid. The message names the
- * option, the value received and what is allowed.
+ * Thrown at construction or module start when a breaker or retry option is invalid. The message
+ * names the option, the value received and what is allowed.
  */
 export class BreakerConfigError extends Error {
   override readonly name = 'BreakerConfigError';
@@ -52,13 +52,15 @@ export class BreakerConfigError extends Error {
    * @param option the option's path, such as `window.size` or `breakers.payments.timeout`
    * @param value the value that was received
    * @param expected what the option allows
+   * @param subject what the option configures, named in the message: `breaker` or `retry`
    */
   constructor(
     readonly option: string,
     readonly value: unknown,
     readonly expected: string,
+    subject: 'breaker' | 'retry' = 'breaker',
   ) {
-    super(`Invalid breaker option "${option}": received ${describeValue(value)}; ${expected}.`);
+    super(`Invalid ${subject} option "${option}": received ${describeValue(value)}; ${expected}.`);
   }
 }
 

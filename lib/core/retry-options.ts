@@ -115,17 +115,25 @@ export function validateRetryOptions(options: unknown, path = ''): void {
   if (options === undefined) return;
 
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new BreakerConfigError(path || 'options', options, 'expected an object of options');
+    throw new BreakerConfigError(
+      path || 'options',
+      options,
+      'expected an object of options',
+      'retry',
+    );
   }
 
-  checkOptionEntries(options as Record<string, unknown>, RETRY_RULES, name);
+  checkOptionEntries(options as Record<string, unknown>, RETRY_RULES, name, 'retry');
 
   const backoff = (options as RetryOptions).backoff;
 
   if (backoff === undefined) return;
 
-  checkOptionEntries(backoff as Record<string, unknown>, BACKOFF_RULES, (key) =>
-    name(`backoff.${key}`),
+  checkOptionEntries(
+    backoff as Record<string, unknown>,
+    BACKOFF_RULES,
+    (key) => name(`backoff.${key}`),
+    'retry',
   );
 
   const { initial, max } = resolveRetryOptions(options as RetryOptions).backoff;
@@ -138,6 +146,7 @@ export function validateRetryOptions(options: unknown, path = ''): void {
       name('backoff.initial'),
       initial,
       `the first wait cannot be longer than backoff.max (${max} ms)`,
+      'retry',
     );
   }
 
@@ -145,6 +154,7 @@ export function validateRetryOptions(options: unknown, path = ''): void {
     name('backoff.max'),
     max,
     `the longest wait cannot be shorter than backoff.initial (${initial} ms)`,
+    'retry',
   );
 }
 

@@ -91,7 +91,9 @@ export class RetryPolicy {
 
   /** Returns a function with the parameters of `fn` that calls it under this policy. */
   wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<T> {
-    return (...args: A) => this.execute(() => fn(...args));
+    const wrapped = (...args: A) => this.execute(() => fn(...args));
+
+    return Object.defineProperty(wrapped, 'length', { value: fn.length });
   }
 
   /**
@@ -167,7 +169,9 @@ class PolicySchedule implements RetrySchedule {
       return Math.min(max, initial + Math.random() * (this.previousDelay * 3 - initial));
     }
 
-    const exponential = Math.min(max, initial * multiplier ** (this.attempt - 1));
+    // With `initial` 0 the growth would reach 0 * Infinity, which is NaN, on a long schedule.
+    const exponential =
+      initial === 0 ? 0 : Math.min(max, initial * multiplier ** (this.attempt - 1));
 
     return jitter === 'full' ? Math.random() * exponential : exponential;
   }
@@ -178,6 +182,13 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal === undefined) {
       setTimeout(resolve, ms);
+
+      return;
+    }
+
+    // The signal may have aborted after the attempt ended, while `retryOn` ran.
+    if (signal.aborted) {
+      reject(signal.reason);
 
       return;
     }

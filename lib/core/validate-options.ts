@@ -120,6 +120,7 @@ export function checkOptionEntries(
   options: Record<string, unknown>,
   checks: Record<string, Check | undefined>,
   name: (key: string) => string,
+  subject: 'breaker' | 'retry' = 'breaker',
 ): void {
   for (const [key, value] of Object.entries(options)) {
     if (!Object.hasOwn(checks, key)) {
@@ -127,6 +128,7 @@ export function checkOptionEntries(
         name(key),
         value,
         `unknown option; known options are ${Object.keys(checks).join(', ')}`,
+        subject,
       );
     }
 
@@ -134,7 +136,7 @@ export function checkOptionEntries(
 
     const problem = value === null ? 'null is not allowed' : checks[key]?.(value);
 
-    if (problem !== undefined) throw new BreakerConfigError(name(key), value, problem);
+    if (problem !== undefined) throw new BreakerConfigError(name(key), value, problem, subject);
   }
 }
 

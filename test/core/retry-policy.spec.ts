@@ -65,7 +65,7 @@ describe('RetryPolicy options', () => {
 
     expect(construct).toThrow(BreakerConfigError);
     expect(construct).toThrow(expect.objectContaining({ option, value }));
-    expect(construct).toThrow(`"${option}"`);
+    expect(construct).toThrow(`Invalid retry option "${option}"`);
   });
 
   it('accepts no options, and undefined for any option', () => {
@@ -166,6 +166,7 @@ describe('RetryPolicy attempts', () => {
     await jest.advanceTimersByTimeAsync(100);
 
     expect(result.value).toBe(5);
+    expect(wrapped).toHaveLength(2);
     expect(add.mock.calls).toEqual([
       [2, 3],
       [2, 3],
@@ -309,6 +310,16 @@ describe('RetryPolicy schedule', () => {
     expect(schedule.next(new Error('down'))).toBe(100);
     expect(schedule.next(new Error('down'))).toBeUndefined();
     expect(schedule.attempt).toBe(3);
+  });
+
+  it('keeps waiting 0 with initial 0, however long the schedule', () => {
+    const schedule = new RetryPolicy({
+      attempts: 1_100,
+      backoff: { initial: 0, jitter: 'none' },
+    }).schedule();
+    const waits = Array.from({ length: 1_099 }, () => schedule.next(new Error('down')));
+
+    expect(new Set(waits)).toEqual(new Set([0]));
   });
 
   it('returns undefined for breaker rejections whatever attempts are left', () => {
@@ -471,6 +482,24 @@ describe('RetryPolicy abort', () => {
 
     await jest.advanceTimersByTimeAsync(60_000);
     expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('rejects at once, leaving no timer, when the signal aborts while retryOn decides', async () => {
+    const controller = new AbortController();
+    const policy = new RetryPolicy({
+      backoff: { initial: 60_000, max: 60_000, jitter: 'none' },
+      retryOn: () => {
+        controller.abort('cancelled while deciding');
+
+        return true;
+      },
+    });
+    const result = track(policy.execute(alwaysFailing(), { signal: controller.signal }));
+
+    await jest.advanceTimersByTimeAsync(0);
+
+    expect(result).toEqual({ status: 'rejected', error: 'cancelled while deciding' });
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('abandons the attempt in flight, aborting its signal with the reason', async () => {
