@@ -33,7 +33,7 @@ import {
   type Dispatcher,
   installDispatcher,
 } from './circuit-breaker.dispatcher.js';
-import { canSee, instancesOf, type NestModule } from './module-scope.js';
+import { chooseInstance, instancesOf, type NestModule } from './module-scope.js';
 import type { RetryMetadata } from './retry.decorator.js';
 import { defineRetry, RetryInvoker, type RetrySetup } from './retry.invoker.js';
 
@@ -179,12 +179,9 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
     if (own === undefined || instances.length <= 1) return wrappers;
 
     return wrappers.filter((wrapper) => {
-      const host = wrapper.host;
-      const seen = host === undefined ? [] : instances.filter((module) => canSee(host, module));
-      // An import of its own wins over a global one, as it does when Nest resolves the registry.
-      const chosen = seen.length > 1 ? seen.filter((module) => !module.isGlobal) : seen;
+      const chosen = chooseInstance(wrapper.host, instances);
 
-      if (chosen.length === 1) return chosen[0] === own;
+      if (typeof chosen !== 'string') return chosen === own;
 
       const prototype: unknown =
         wrapper.instance !== null && typeof wrapper.instance === 'object'
@@ -202,9 +199,7 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
       const className = (prototype as object).constructor.name;
       const decorator = decorated.breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
 
-      throw new Error(
-        unclearModuleMessage(className, decorated.methodName, decorator, seen.length),
-      );
+      throw new Error(unclearModuleMessage(className, decorated.methodName, decorator, chosen));
     });
   }
 

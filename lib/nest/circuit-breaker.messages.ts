@@ -43,18 +43,17 @@ export function staticMethodMessage(
 
 /**
  * Says that the application imports the module more than once and that the module of a protected
- * method's class sees `seen` of those imports, not exactly one.
+ * method's class has no single one of those imports to use.
  *
  * @param decorator the decorator that asked for protection, `@CircuitBreaker()` or `@Retry()`
+ * @param problem what the class's module sees of the imports, such as `imports none of them`
  */
 export function unclearModuleMessage(
   className: string,
   methodName: string,
   decorator: string,
-  seen: number,
+  problem: string,
 ): string {
-  const problem = seen === 0 ? 'imports none of them' : `sees ${seen} of them, none global`;
-
   return (
     `${decorator} cannot protect ${describeMethod(className, methodName)}: the application ` +
     `imports CircuitBreakerModule more than once, and the module that provides "${className}" ` +

@@ -134,8 +134,23 @@ describe('CircuitBreakerModule imported by several modules', () => {
     await expect(start(BillingModule)).rejects.toThrow(
       '@CircuitBreaker() cannot protect BillingService.call(): the application imports ' +
         'CircuitBreakerModule more than once, and the module that provides "BillingService" ' +
-        'sees 2 of them',
+        'imports 2 of them',
     );
+  });
+
+  it('stops bootstrap for a class that sees two global imports and none of its own', async () => {
+    const Billing = failingService('BillingService');
+
+    @Module({ providers: [Billing] })
+    class BillingModule {}
+
+    await expect(
+      start(
+        CircuitBreakerModule.forRoot({ isGlobal: true, logging: false }),
+        CircuitBreakerModule.forRoot({ isGlobal: true, defaults: { maxFailures: 2 } }),
+        BillingModule,
+      ),
+    ).rejects.toThrow('the module that provides "BillingService" sees 2 global ones');
   });
 
   it('stops bootstrap for a class whose module imports none of them', async () => {
