@@ -3,6 +3,10 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    // Tests that import the package by name get its sources, the copy every other test uses,
+    // without a build first.
+    '^nestjs-breaker$': '<rootDir>/lib/index.ts',
+    '^nestjs-breaker/core$': '<rootDir>/lib/core/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
