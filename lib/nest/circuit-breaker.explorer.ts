@@ -155,9 +155,8 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
 
     if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
       const { className, methodName, breaker } = methods[0];
-      const decorator = breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
 
-      throw new Error(nonStaticProviderMessage(className, methodName, decorator));
+      throw new Error(nonStaticProviderMessage(className, methodName, decoratorOf(breaker)));
     }
 
     for (const method of methods) this.bind(instance, method);
@@ -183,23 +182,15 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
 
       if (typeof chosen !== 'string') return chosen === own;
 
-      const prototype: unknown =
-        wrapper.instance !== null && typeof wrapper.instance === 'object'
-          ? Object.getPrototypeOf(wrapper.instance)
-          : wrapper.isNotMetatype
-            ? undefined
-            : wrapper.metatype?.prototype;
-      const decorated =
-        typeof prototype === 'object' && prototype !== null
-          ? this.decoratedMethods(prototype)[0]
-          : undefined;
+      const prototype = classPrototypeOf(wrapper);
+      const decorated = prototype && this.decoratedMethods(prototype)[0];
 
       if (decorated === undefined) return false;
 
+      const { methodName, breaker } = decorated;
       const className = (prototype as object).constructor.name;
-      const decorator = decorated.breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
 
-      throw new Error(unclearModuleMessage(className, decorated.methodName, decorator, chosen));
+      throw new Error(unclearModuleMessage(className, methodName, decoratorOf(breaker), chosen));
     });
   }
 
@@ -384,6 +375,24 @@ export class CircuitBreakerExplorer implements OnModuleInit, OnApplicationShutdo
  * promises; methods declared to return an `Observable` return Observables; anything else is known
  * only once the method has returned.
  */
+/** Names the decorator that asked for protection: `@CircuitBreaker()`, else `@Retry()`. */
+function decoratorOf(breaker: object | undefined): string {
+  return breaker === undefined ? '@Retry()' : '@CircuitBreaker()';
+}
+
+/** The prototype of a wrapper's class: its instance's, else its class's when it has one. */
+function classPrototypeOf(wrapper: InstanceWrapper): object | undefined {
+  const instance: unknown = wrapper.instance;
+
+  if (typeof instance === 'object' && instance !== null) {
+    return Object.getPrototypeOf(instance) ?? undefined;
+  }
+
+  const prototype: unknown = wrapper.isNotMetatype ? undefined : wrapper.metatype?.prototype;
+
+  return typeof prototype === 'object' && prototype !== null ? prototype : undefined;
+}
+
 function returnShapeOf(prototype: object, methodName: string, original: Method): ReturnShape {
   if (original.constructor.name === 'AsyncFunction') return 'promise';
 
